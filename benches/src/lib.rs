@@ -1,0 +1,1 @@
+//! Benchmark corpus generation shared by the criterion benches.

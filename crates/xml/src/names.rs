@@ -1,0 +1,61 @@
+//! XML name checks. ASCII is checked exactly against the XML 1.0 (5th ed.) productions; any
+//! non-ASCII character is accepted as a name character, which admits a few code points the
+//! production excludes (e.g. U+00D7) but never lets markup delimiters through.
+
+const fn table(start: bool) -> [bool; 128] {
+    let mut t = [false; 128];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphabetic()
+            || b == b'_'
+            || (!start && (b.is_ascii_digit() || b == b'-' || b == b'.'));
+        c += 1;
+    }
+    t
+}
+
+static START: [bool; 128] = table(true);
+static CHAR: [bool; 128] = table(false);
+
+/// Is `s` an NCName (a name without colons)?
+pub fn is_ncname(s: &str) -> bool {
+    let b = s.as_bytes();
+    match b.first() {
+        None => false,
+        Some(&c) if c < 128 && !START[c as usize] => false,
+        _ => b.iter().all(|&c| c >= 128 || CHAR[c as usize]),
+    }
+}
+
+/// Splits a QName into (prefix, local), the prefix being "" when absent; `None` when the name
+/// is not a namespace-well-formed QName.
+pub fn split_qname(s: &str) -> Option<(&str, &str)> {
+    match memchr::memchr(b':', s.as_bytes()) {
+        None => is_ncname(s).then_some(("", s)),
+        Some(i) => {
+            let (p, l) = (&s[..i], &s[i + 1..]);
+            (is_ncname(p) && is_ncname(l)).then_some((p, l))
+        }
+    }
+}
+
+/// Is `c` a character XML 1.0 allows in a document (production [2] Char)?
+pub fn is_xml_char(c: u32) -> bool {
+    matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qnames() {
+        assert_eq!(split_qname("a"), Some(("", "a")));
+        assert_eq!(split_qname("soap:Body"), Some(("soap", "Body")));
+        assert_eq!(split_qname("Док.имя-1"), Some(("", "Док.имя-1")));
+        for bad in ["", ":a", "a:", "a:b:c", "1a", "-a", "a b", "a=b", "a\"", "a/"] {
+            assert_eq!(split_qname(bad), None, "{bad}");
+        }
+    }
+}
