@@ -42,7 +42,11 @@ pub enum XmlError {
     #[error("malformed attribute list at byte {pos}: {reason}")]
     MalformedAttribute { reason: &'static str, pos: usize },
     #[error("end tag `</{found}>` does not match start tag `<{expected}>` at byte {pos}")]
-    MismatchedEndTag { expected: String, found: String, pos: usize },
+    MismatchedEndTag {
+        expected: String,
+        found: String,
+        pos: usize,
+    },
     #[error("malformed XML at byte {pos}: {reason}")]
     Syntax { reason: String, pos: usize },
     #[error("document ends early at byte {pos}: {reason}")]

@@ -54,7 +54,9 @@ mod tests {
         assert_eq!(split_qname("a"), Some(("", "a")));
         assert_eq!(split_qname("soap:Body"), Some(("soap", "Body")));
         assert_eq!(split_qname("Док.имя-1"), Some(("", "Док.имя-1")));
-        for bad in ["", ":a", "a:", "a:b:c", "1a", "-a", "a b", "a=b", "a\"", "a/"] {
+        for bad in [
+            "", ":a", "a:", "a:b:c", "1a", "-a", "a b", "a=b", "a\"", "a/",
+        ] {
             assert_eq!(split_qname(bad), None, "{bad}");
         }
     }

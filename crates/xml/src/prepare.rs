@@ -11,18 +11,27 @@ use crate::{Limits, XmlError};
 /// After this, every slice the tokenizer hands out is valid UTF-8 and free of CR.
 pub fn prepare<'a>(input: &'a [u8], limits: &Limits) -> Result<Cow<'a, str>, XmlError> {
     if input.len() > limits.max_size {
-        return Err(XmlError::TooLarge { size: input.len(), limit: limits.max_size });
+        return Err(XmlError::TooLarge {
+            size: input.len(),
+            limit: limits.max_size,
+        });
     }
     let (body, offset) = match input {
         [0xEF, 0xBB, 0xBF, rest @ ..] => (rest, 3),
         [0xFE, 0xFF, ..] | [0xFF, 0xFE, ..] => {
-            return Err(XmlError::UnsupportedEncoding { encoding: "UTF-16".into() });
+            return Err(XmlError::UnsupportedEncoding {
+                encoding: "UTF-16".into(),
+            });
         }
         _ => (input, 0),
     };
-    let text = std::str::from_utf8(body)
-        .map_err(|e| XmlError::InvalidUtf8 { pos: offset + e.valid_up_to() })?;
-    check_chars(body).map_err(|(code, pos)| XmlError::ForbiddenChar { code, pos: pos + offset })?;
+    let text = std::str::from_utf8(body).map_err(|e| XmlError::InvalidUtf8 {
+        pos: offset + e.valid_up_to(),
+    })?;
+    check_chars(body).map_err(|(code, pos)| XmlError::ForbiddenChar {
+        code,
+        pos: pos + offset,
+    })?;
     if memchr::memchr(b'\r', body).is_none() {
         return Ok(Cow::Borrowed(text));
     }
@@ -79,19 +88,34 @@ mod tests {
     #[test]
     fn rejects_controls_and_nonchars() {
         let l = Limits::default();
-        assert!(matches!(prepare(b"<a>\x01</a>", &l), Err(XmlError::ForbiddenChar { code: 1, pos: 3 })));
+        assert!(matches!(
+            prepare(b"<a>\x01</a>", &l),
+            Err(XmlError::ForbiddenChar { code: 1, pos: 3 })
+        ));
         assert!(matches!(
             prepare("<a>\u{FFFF}</a>".as_bytes(), &l),
-            Err(XmlError::ForbiddenChar { code: 0xFFFF, pos: 3 })
+            Err(XmlError::ForbiddenChar {
+                code: 0xFFFF,
+                pos: 3
+            })
         ));
         assert!(prepare("<a>\u{FFFD}\u{EFBF}</a>".as_bytes(), &l).is_ok());
-        assert!(matches!(prepare(b"<a>\xff</a>", &l), Err(XmlError::InvalidUtf8 { pos: 3 })));
+        assert!(matches!(
+            prepare(b"<a>\xff</a>", &l),
+            Err(XmlError::InvalidUtf8 { pos: 3 })
+        ));
     }
 
     #[test]
     fn strips_bom_and_borrows() {
         let l = Limits::default();
-        assert!(matches!(prepare(b"\xEF\xBB\xBF<a/>", &l), Ok(Cow::Borrowed("<a/>"))));
-        assert!(matches!(prepare(b"\xFF\xFE<", &l), Err(XmlError::UnsupportedEncoding { .. })));
+        assert!(matches!(
+            prepare(b"\xEF\xBB\xBF<a/>", &l),
+            Ok(Cow::Borrowed("<a/>"))
+        ));
+        assert!(matches!(
+            prepare(b"\xFF\xFE<", &l),
+            Err(XmlError::UnsupportedEncoding { .. })
+        ));
     }
 }

@@ -81,14 +81,20 @@ impl StartTag<'_> {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Event<'a> {
     Start,
-    End { qname: &'a str, depth: usize },
+    End {
+        qname: &'a str,
+        depth: usize,
+    },
     /// Literal character data: no references (those come as [`Event::Ref`]), no CR.
     Text(&'a str),
     /// A resolved character or predefined-entity reference inside element content.
     Ref(char),
     CData(&'a str),
     Comment(&'a str),
-    Pi { target: &'a str, data: &'a str },
+    Pi {
+        target: &'a str,
+        data: &'a str,
+    },
     Eof,
 }
 
@@ -156,7 +162,26 @@ impl<'a> Reader<'a> {
     /// The URI `prefix` is bound to at this point ("" prefix: the default namespace).
     /// `None` when unbound; the default namespace, when undeclared, is reported as `None` too.
     pub fn lookup(&self, prefix: &str) -> Option<&Cow<'a, str>> {
-        self.bindings.iter().rev().find(|b| b.prefix == prefix).map(|b| &b.uri)
+        self.bindings
+            .iter()
+            .rev()
+            .find(|b| b.prefix == prefix)
+            .map(|b| &b.uri)
+    }
+
+    /// The binding of `prefix` at this point, with the prefix borrowed from the document.
+    pub fn lookup_decl(&self, prefix: &str) -> Option<&NsDecl<'a>> {
+        self.bindings.iter().rev().find(|b| b.prefix == prefix)
+    }
+
+    /// The URI `prefix` was bound to outside the current element, i.e. in its parent's scope.
+    pub fn parent_lookup(&self, prefix: &str) -> Option<&Cow<'a, str>> {
+        let mark = self.scopes.last().map_or(0, |s| s.0);
+        self.bindings[..mark]
+            .iter()
+            .rev()
+            .find(|b| b.prefix == prefix)
+            .map(|b| &b.uri)
     }
 
     /// Every namespace binding in scope, nearest first, each prefix once. Includes an
@@ -193,7 +218,10 @@ impl<'a> Reader<'a> {
                     }
                     let end = after - if empty { 2 } else { 1 };
                     if self.src.as_bytes().get(before) != Some(&b'<') || end < before + 1 {
-                        return Err(XmlError::Syntax { reason: "tag boundaries".into(), pos: before });
+                        return Err(XmlError::Syntax {
+                            reason: "tag boundaries".into(),
+                            pos: before,
+                        });
                     }
                     self.start(&self.src[before + 1..end], before, empty)?;
                     self.place = Place::Root;
@@ -243,7 +271,9 @@ impl<'a> Reader<'a> {
                 QEvent::PI(pi) => {
                     let raw = borrowed(pi.into_inner(), before)?;
                     let (target, data) = split_pi(raw);
-                    if target.eq_ignore_ascii_case("xml") || split_qname(target).is_none_or(|(p, _)| !p.is_empty()) {
+                    if target.eq_ignore_ascii_case("xml")
+                        || split_qname(target).is_none_or(|(p, _)| !p.is_empty())
+                    {
                         return Err(XmlError::Syntax {
                             reason: format!("invalid processing instruction target `{target}`"),
                             pos: before,
@@ -263,7 +293,10 @@ impl<'a> Reader<'a> {
                 QEvent::DocType(_) => return Err(XmlError::Doctype { pos: before }),
                 QEvent::Eof => {
                     return match self.place {
-                        Place::Prolog => Err(XmlError::Structure { reason: "no root element", pos: before }),
+                        Place::Prolog => Err(XmlError::Structure {
+                            reason: "no root element",
+                            pos: before,
+                        }),
                         Place::Root => Err(XmlError::Truncated {
                             reason: "elements left open",
                             pos: before,
@@ -289,7 +322,10 @@ impl<'a> Reader<'a> {
         let limits = &self.limits;
         let depth = self.scopes.len() + 1;
         if depth > limits.max_depth {
-            return Err(XmlError::TooDeep { limit: limits.max_depth, pos });
+            return Err(XmlError::TooDeep {
+                limit: limits.max_depth,
+                pos,
+            });
         }
         let name_end = content
             .bytes()
@@ -319,11 +355,17 @@ impl<'a> Reader<'a> {
                 break;
             }
             if i == ws_start {
-                return Err(XmlError::MalformedAttribute { reason: "no whitespace before attribute", pos });
+                return Err(XmlError::MalformedAttribute {
+                    reason: "no whitespace before attribute",
+                    pos,
+                });
             }
             count += 1;
             if count > limits.max_attributes {
-                return Err(XmlError::TooManyAttributes { limit: limits.max_attributes, pos });
+                return Err(XmlError::TooManyAttributes {
+                    limit: limits.max_attributes,
+                    pos,
+                });
             }
             let name_start = i;
             while i < bytes.len() && !matches!(bytes[i], b' ' | b'\t' | b'\n' | b'=') {
@@ -334,7 +376,10 @@ impl<'a> Reader<'a> {
                 i += 1;
             }
             if bytes.get(i) != Some(&b'=') {
-                return Err(XmlError::MalformedAttribute { reason: "attribute without `=`", pos });
+                return Err(XmlError::MalformedAttribute {
+                    reason: "attribute without `=`",
+                    pos,
+                });
             }
             i += 1;
             while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\n') {
@@ -342,24 +387,39 @@ impl<'a> Reader<'a> {
             }
             let quote = match bytes.get(i) {
                 Some(&q @ (b'"' | b'\'')) => q,
-                _ => return Err(XmlError::MalformedAttribute { reason: "attribute value not quoted", pos }),
+                _ => {
+                    return Err(XmlError::MalformedAttribute {
+                        reason: "attribute value not quoted",
+                        pos,
+                    });
+                }
             };
             let vstart = i + 1;
-            let vlen = memchr::memchr(quote, &bytes[vstart..]).ok_or(XmlError::MalformedAttribute {
-                reason: "attribute value not closed",
-                pos,
-            })?;
+            let vlen =
+                memchr::memchr(quote, &bytes[vstart..]).ok_or(XmlError::MalformedAttribute {
+                    reason: "attribute value not closed",
+                    pos,
+                })?;
             if vlen > limits.max_attr_value_len {
-                return Err(XmlError::AttributeValueTooLong { limit: limits.max_attr_value_len, pos });
+                return Err(XmlError::AttributeValueTooLong {
+                    limit: limits.max_attr_value_len,
+                    pos,
+                });
             }
             let raw = &content[vstart..vstart + vlen];
             i = vstart + vlen + 1;
             let (aprefix, alocal) = check_name(aname, pos, limits)?;
             let value = normalize_attr(raw, pos)?;
             if aname == "xmlns" {
-                tag.ns_decls.push(NsDecl { prefix: "", uri: value });
+                tag.ns_decls.push(NsDecl {
+                    prefix: "",
+                    uri: value,
+                });
             } else if aprefix == "xmlns" {
-                tag.ns_decls.push(NsDecl { prefix: alocal, uri: value });
+                tag.ns_decls.push(NsDecl {
+                    prefix: alocal,
+                    uri: value,
+                });
             } else {
                 tag.attrs.push(Attribute {
                     qname: aname,
@@ -375,14 +435,21 @@ impl<'a> Reader<'a> {
         let mark = self.bindings.len();
         for (n, d) in tag.ns_decls.iter().enumerate() {
             if tag.ns_decls[..n].iter().any(|o| o.prefix == d.prefix) {
-                let name = if d.prefix.is_empty() { "xmlns".into() } else { format!("xmlns:{}", d.prefix) };
+                let name = if d.prefix.is_empty() {
+                    "xmlns".into()
+                } else {
+                    format!("xmlns:{}", d.prefix)
+                };
                 return Err(XmlError::DuplicateAttribute { name, pos });
             }
             check_decl_rules(d, pos)?;
             self.bindings.push(d.clone());
         }
         if self.bindings.len() > limits.max_namespace_bindings {
-            return Err(XmlError::TooManyNamespaces { limit: limits.max_namespace_bindings, pos });
+            return Err(XmlError::TooManyNamespaces {
+                limit: limits.max_namespace_bindings,
+                pos,
+            });
         }
         let bindings = &self.bindings;
         tag.ns = resolve(bindings, prefix, true, pos)?;
@@ -394,7 +461,10 @@ impl<'a> Reader<'a> {
         for (n, a) in tag.attrs.iter().enumerate() {
             for b in &tag.attrs[..n] {
                 if a.qname == b.qname || (!a.ns.is_empty() && a.local == b.local && a.ns == b.ns) {
-                    return Err(XmlError::DuplicateAttribute { name: a.qname.into(), pos });
+                    return Err(XmlError::DuplicateAttribute {
+                        name: a.qname.into(),
+                        pos,
+                    });
                 }
             }
         }
@@ -402,10 +472,15 @@ impl<'a> Reader<'a> {
             for (n, a) in tag.attrs.iter().enumerate() {
                 // The same value twice on one element still names one element.
                 if a.is_id()
-                    && !tag.attrs[..n].iter().any(|b| b.is_id() && b.value == a.value)
+                    && !tag.attrs[..n]
+                        .iter()
+                        .any(|b| b.is_id() && b.value == a.value)
                     && !seen.insert(a.value.clone())
                 {
-                    return Err(XmlError::DuplicateId { id: a.value.to_string(), pos });
+                    return Err(XmlError::DuplicateId {
+                        id: a.value.to_string(),
+                        pos,
+                    });
                 }
             }
         }
@@ -424,23 +499,39 @@ impl<'a> Reader<'a> {
                 | SyntaxError::UnclosedXmlDecl
                 | SyntaxError::UnclosedTag
                 | SyntaxError::UnclosedSingleQuotedAttributeValue
-                | SyntaxError::UnclosedDoubleQuotedAttributeValue => {
-                    XmlError::Truncated { reason: "markup not closed", pos }
-                }
-                other => XmlError::Syntax { reason: other.to_string(), pos },
+                | SyntaxError::UnclosedDoubleQuotedAttributeValue => XmlError::Truncated {
+                    reason: "markup not closed",
+                    pos,
+                },
+                other => XmlError::Syntax {
+                    reason: other.to_string(),
+                    pos,
+                },
             },
             QxError::IllFormed(IllFormedError::MismatchedEndTag { expected, found }) => {
-                XmlError::MismatchedEndTag { expected, found, pos }
+                XmlError::MismatchedEndTag {
+                    expected,
+                    found,
+                    pos,
+                }
             }
             QxError::IllFormed(IllFormedError::MissingDoctypeName) => XmlError::Doctype { pos },
-            QxError::IllFormed(IllFormedError::MissingEndTag(_)) => {
-                XmlError::Truncated { reason: "elements left open", pos }
-            }
-            QxError::IllFormed(IllFormedError::UnmatchedEndTag(found)) => XmlError::Structure {
-                reason: if found.is_empty() { "end tag without a start tag" } else { "end tag without a matching start tag" },
+            QxError::IllFormed(IllFormedError::MissingEndTag(_)) => XmlError::Truncated {
+                reason: "elements left open",
                 pos,
             },
-            other => XmlError::Syntax { reason: other.to_string(), pos },
+            QxError::IllFormed(IllFormedError::UnmatchedEndTag(found)) => XmlError::Structure {
+                reason: if found.is_empty() {
+                    "end tag without a start tag"
+                } else {
+                    "end tag without a matching start tag"
+                },
+                pos,
+            },
+            other => XmlError::Syntax {
+                reason: other.to_string(),
+                pos,
+            },
         }
     }
 }
@@ -449,15 +540,28 @@ fn borrowed(c: Cow<'_, str>, pos: usize) -> Result<&str, XmlError> {
     match c {
         Cow::Borrowed(s) => Ok(s),
         // A slice reader always borrows; an owned event would mean the input was rewritten.
-        Cow::Owned(_) => Err(XmlError::Syntax { reason: "unexpected owned event".into(), pos }),
+        Cow::Owned(_) => Err(XmlError::Syntax {
+            reason: "unexpected owned event".into(),
+            pos,
+        }),
     }
 }
 
-fn check_name<'s>(name: &'s str, pos: usize, limits: &Limits) -> Result<(&'s str, &'s str), XmlError> {
+fn check_name<'s>(
+    name: &'s str,
+    pos: usize,
+    limits: &Limits,
+) -> Result<(&'s str, &'s str), XmlError> {
     if name.len() > limits.max_name_len {
-        return Err(XmlError::NameTooLong { limit: limits.max_name_len, pos });
+        return Err(XmlError::NameTooLong {
+            limit: limits.max_name_len,
+            pos,
+        });
     }
-    split_qname(name).ok_or_else(|| XmlError::InvalidName { name: name.into(), pos })
+    split_qname(name).ok_or_else(|| XmlError::InvalidName {
+        name: name.into(),
+        pos,
+    })
 }
 
 fn check_decl_rules(d: &NsDecl<'_>, pos: usize) -> Result<(), XmlError> {
@@ -473,16 +577,29 @@ fn check_decl_rules(d: &NsDecl<'_>, pos: usize) -> Result<(), XmlError> {
     }
 }
 
-fn resolve<'a>(bindings: &[NsDecl<'a>], prefix: &str, element: bool, pos: usize) -> Result<Cow<'a, str>, XmlError> {
+fn resolve<'a>(
+    bindings: &[NsDecl<'a>],
+    prefix: &str,
+    element: bool,
+    pos: usize,
+) -> Result<Cow<'a, str>, XmlError> {
     match prefix {
         "xml" => return Ok(Cow::Borrowed(XML_NS)),
-        "xmlns" => return Err(XmlError::Namespace { reason: "the `xmlns` prefix may not be used", pos }),
+        "xmlns" => {
+            return Err(XmlError::Namespace {
+                reason: "the `xmlns` prefix may not be used",
+                pos,
+            });
+        }
         _ => {}
     }
     match bindings.iter().rev().find(|b| b.prefix == prefix) {
         Some(b) => Ok(b.uri.clone()),
         None if prefix.is_empty() && element => Ok(Cow::Borrowed("")),
-        None => Err(XmlError::UnboundPrefix { prefix: prefix.into(), pos }),
+        None => Err(XmlError::UnboundPrefix {
+            prefix: prefix.into(),
+            pos,
+        }),
     }
 }
 
@@ -490,7 +607,10 @@ fn resolve<'a>(bindings: &[NsDecl<'a>], prefix: &str, element: bool, pos: usize)
 fn normalize_attr(raw: &str, pos: usize) -> Result<Cow<'_, str>, XmlError> {
     let b = raw.as_bytes();
     if memchr::memchr(b'<', b).is_some() {
-        return Err(XmlError::MalformedAttribute { reason: "`<` in attribute value", pos });
+        return Err(XmlError::MalformedAttribute {
+            reason: "`<` in attribute value",
+            pos,
+        });
     }
     if memchr::memchr3(b'&', b'\t', b'\n', b).is_none() {
         return Ok(Cow::Borrowed(raw));
@@ -500,10 +620,12 @@ fn normalize_attr(raw: &str, pos: usize) -> Result<Cow<'_, str>, XmlError> {
     while let Some(i) = memchr::memchr3(b'&', b'\t', b'\n', rest.as_bytes()) {
         out.push_str(&rest[..i]);
         if rest.as_bytes()[i] == b'&' {
-            let end = memchr::memchr(b';', &rest.as_bytes()[i..]).ok_or(XmlError::MalformedAttribute {
-                reason: "`&` without a reference",
-                pos,
-            })?;
+            let end = memchr::memchr(b';', &rest.as_bytes()[i..]).ok_or(
+                XmlError::MalformedAttribute {
+                    reason: "`&` without a reference",
+                    pos,
+                },
+            )?;
             out.push(resolve_ref(&rest[i + 1..i + end], pos)?);
             rest = &rest[i + end + 1..];
         } else {
@@ -525,16 +647,26 @@ pub fn resolve_ref(name: &str, pos: usize) -> Result<char, XmlError> {
         "quot" => '"',
         _ => {
             let code = if let Some(hex) = name.strip_prefix("#x") {
-                u32::from_str_radix(hex, 16).ok().filter(|_| hex.bytes().all(|c| c.is_ascii_hexdigit()))
+                u32::from_str_radix(hex, 16)
+                    .ok()
+                    .filter(|_| hex.bytes().all(|c| c.is_ascii_hexdigit()))
             } else if let Some(dec) = name.strip_prefix('#') {
-                dec.parse::<u32>().ok().filter(|_| dec.bytes().all(|c| c.is_ascii_digit()))
+                dec.parse::<u32>()
+                    .ok()
+                    .filter(|_| dec.bytes().all(|c| c.is_ascii_digit()))
             } else {
-                return Err(XmlError::UndefinedEntity { name: name.into(), pos });
+                return Err(XmlError::UndefinedEntity {
+                    name: name.into(),
+                    pos,
+                });
             };
             return code
                 .filter(|&c| is_xml_char(c))
                 .and_then(char::from_u32)
-                .ok_or_else(|| XmlError::InvalidCharRef { reference: name.into(), pos });
+                .ok_or_else(|| XmlError::InvalidCharRef {
+                    reference: name.into(),
+                    pos,
+                });
         }
     };
     Ok(c)
@@ -548,14 +680,25 @@ fn split_pi(raw: &str) -> (&str, &str) {
 }
 
 fn check_decl(d: &quick_xml::events::BytesDecl<'_>, pos: usize) -> Result<(), XmlError> {
-    let version = d.version().map_err(|e| XmlError::Syntax { reason: e.to_string(), pos })?;
+    let version = d.version().map_err(|e| XmlError::Syntax {
+        reason: e.to_string(),
+        pos,
+    })?;
     if version != "1.0" {
-        return Err(XmlError::Syntax { reason: format!("XML version `{version}` (only 1.0 is accepted)"), pos });
+        return Err(XmlError::Syntax {
+            reason: format!("XML version `{version}` (only 1.0 is accepted)"),
+            pos,
+        });
     }
     if let Some(enc) = d.encoding() {
-        let enc = enc.map_err(|e| XmlError::Syntax { reason: e.to_string(), pos })?;
+        let enc = enc.map_err(|e| XmlError::Syntax {
+            reason: e.to_string(),
+            pos,
+        })?;
         if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
-            return Err(XmlError::UnsupportedEncoding { encoding: enc.into_owned() });
+            return Err(XmlError::UnsupportedEncoding {
+                encoding: enc.into_owned(),
+            });
         }
     }
     Ok(())

@@ -12,8 +12,11 @@ fn events(doc: &str) -> Result<Vec<String>, XmlError> {
         out.push(match ev {
             Event::Start => {
                 let t = r.start_tag();
-                let attrs: Vec<String> =
-                    t.attrs.iter().map(|a| format!("{{{}}}{}={:?}", a.ns, a.local, a.value)).collect();
+                let attrs: Vec<String> = t
+                    .attrs
+                    .iter()
+                    .map(|a| format!("{{{}}}{}={:?}", a.ns, a.local, a.value))
+                    .collect();
                 format!("<{{{}}}{} {}>", t.ns, t.local, attrs.join(" "))
             }
             Event::End { qname, .. } => format!("</{qname}>"),
@@ -52,35 +55,76 @@ fn text_refs_cdata_comments_pis() {
     let ev = events("<!--c--><r>a&lt;&#x410;<![CDATA[<&>]]><?p  d ?></r><?q?>").unwrap();
     assert_eq!(
         ev,
-        ["!\"c\"", "<{}r >", "T\"a\"", "R'<'", "R'А'", "C\"<&>\"", "?p \"d \"", "</r>", "?q \"\""]
+        [
+            "!\"c\"",
+            "<{}r >",
+            "T\"a\"",
+            "R'<'",
+            "R'А'",
+            "C\"<&>\"",
+            "?p \"d \"",
+            "</r>",
+            "?q \"\""
+        ]
     );
 }
 
 #[test]
 fn refusals_name_their_cause() {
     let cases: &[(&str, fn(&XmlError) -> bool)] = &[
-        ("<!DOCTYPE a><a/>", |e| matches!(e, XmlError::Doctype { .. })),
-        ("<a>&foo;</a>", |e| matches!(e, XmlError::UndefinedEntity { .. })),
-        ("<a b='&foo;'/>", |e| matches!(e, XmlError::UndefinedEntity { .. })),
-        ("<a>&#1;</a>", |e| matches!(e, XmlError::InvalidCharRef { .. })),
+        ("<!DOCTYPE a><a/>", |e| {
+            matches!(e, XmlError::Doctype { .. })
+        }),
+        ("<a>&foo;</a>", |e| {
+            matches!(e, XmlError::UndefinedEntity { .. })
+        }),
+        ("<a b='&foo;'/>", |e| {
+            matches!(e, XmlError::UndefinedEntity { .. })
+        }),
+        ("<a>&#1;</a>", |e| {
+            matches!(e, XmlError::InvalidCharRef { .. })
+        }),
         ("<p:a/>", |e| matches!(e, XmlError::UnboundPrefix { .. })),
-        ("<a b='1' b='2'/>", |e| matches!(e, XmlError::DuplicateAttribute { .. })),
-        ("<a xmlns:p='u' xmlns:q='u' p:b='1' q:b='2'/>", |e| matches!(e, XmlError::DuplicateAttribute { .. })),
-        ("<a xmlns:p=''/>", |e| matches!(e, XmlError::Namespace { .. })),
-        ("<a xmlns:xml='urn:x'/>", |e| matches!(e, XmlError::Namespace { .. })),
-        ("<a></b>", |e| matches!(e, XmlError::MismatchedEndTag { .. })),
+        ("<a b='1' b='2'/>", |e| {
+            matches!(e, XmlError::DuplicateAttribute { .. })
+        }),
+        ("<a xmlns:p='u' xmlns:q='u' p:b='1' q:b='2'/>", |e| {
+            matches!(e, XmlError::DuplicateAttribute { .. })
+        }),
+        ("<a xmlns:p=''/>", |e| {
+            matches!(e, XmlError::Namespace { .. })
+        }),
+        ("<a xmlns:xml='urn:x'/>", |e| {
+            matches!(e, XmlError::Namespace { .. })
+        }),
+        ("<a></b>", |e| {
+            matches!(e, XmlError::MismatchedEndTag { .. })
+        }),
         ("<a/><b/>", |e| matches!(e, XmlError::Structure { .. })),
         ("<a/>x", |e| matches!(e, XmlError::Structure { .. })),
         ("<a>", |e| matches!(e, XmlError::Truncated { .. })),
         ("<a><b", |e| matches!(e, XmlError::Truncated { .. })),
         ("<a>]]></a>", |e| matches!(e, XmlError::Syntax { .. })),
-        ("<a b='<'/>", |e| matches!(e, XmlError::MalformedAttribute { .. })),
-        ("<a b='1'c='2'/>", |e| matches!(e, XmlError::MalformedAttribute { .. })),
-        ("<a b=1/>", |e| matches!(e, XmlError::MalformedAttribute { .. })),
+        ("<a b='<'/>", |e| {
+            matches!(e, XmlError::MalformedAttribute { .. })
+        }),
+        ("<a b='1'c='2'/>", |e| {
+            matches!(e, XmlError::MalformedAttribute { .. })
+        }),
+        ("<a b=1/>", |e| {
+            matches!(e, XmlError::MalformedAttribute { .. })
+        }),
         ("<a>&</a>", |e| matches!(e, XmlError::Syntax { .. })),
-        ("<?xml version='1.0' encoding='windows-1251'?><a/>", |e| matches!(e, XmlError::UnsupportedEncoding { .. })),
-        ("<a/><?xml version='1.0'?>", |e| matches!(e, XmlError::Structure { .. } | XmlError::Syntax { .. })),
-        ("<a><b Id='x'/><c wsu:Id='x' xmlns:wsu='http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd'/></a>", |e| matches!(e, XmlError::DuplicateId { .. })),
+        ("<?xml version='1.0' encoding='windows-1251'?><a/>", |e| {
+            matches!(e, XmlError::UnsupportedEncoding { .. })
+        }),
+        ("<a/><?xml version='1.0'?>", |e| {
+            matches!(e, XmlError::Structure { .. } | XmlError::Syntax { .. })
+        }),
+        (
+            "<a><b Id='x'/><c wsu:Id='x' xmlns:wsu='http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd'/></a>",
+            |e| matches!(e, XmlError::DuplicateId { .. }),
+        ),
         ("", |e| matches!(e, XmlError::Structure { .. })),
         ("<1a/>", |e| matches!(e, XmlError::InvalidName { .. })),
     ];

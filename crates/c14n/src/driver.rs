@@ -1,0 +1,187 @@
+//! One pass over the document: selects the subset, tracks what the subset inherits from its
+//! ancestors, places comments and PIs outside the root, and feeds an [`Emitter`].
+
+use std::borrow::Cow;
+
+use rsmev_xml::{Event, Reader, XML_NS};
+
+use crate::out::{Out, Sink};
+use crate::{Algorithm, C14nError, Options};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Top {
+    Inside,
+    BeforeRoot,
+    AfterRoot,
+}
+
+/// `xml:*` attributes a subset's apex receives from ancestors outside the subset (inclusive
+/// C14N only): (local name, value). A name listed here replaces the apex's own attribute.
+#[derive(Default)]
+pub(crate) struct Inherited<'a> {
+    pub(crate) attrs: Vec<(&'a str, Cow<'a, str>)>,
+}
+
+impl Inherited<'_> {
+    pub(crate) fn is_empty(&self) -> bool {
+        self.attrs.is_empty()
+    }
+
+    pub(crate) fn overrides(&self, local: &str) -> bool {
+        self.attrs.iter().any(|(l, _)| *l == local)
+    }
+}
+
+pub(crate) trait Emitter<'a> {
+    fn start<S: Sink + ?Sized>(
+        &mut self,
+        out: &mut Out<'_, S>,
+        r: &Reader<'a>,
+        apex: bool,
+        inherited: &Inherited<'a>,
+    ) -> Result<(), C14nError>;
+    fn end<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, qname: &'a str);
+    fn text<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &'a str);
+    fn ch<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, c: char);
+    fn cdata<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &'a str);
+    fn comment<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &'a str, top: Top);
+    fn pi<S: Sink + ?Sized>(
+        &mut self,
+        out: &mut Out<'_, S>,
+        target: &'a str,
+        data: &'a str,
+        top: Top,
+    );
+}
+
+pub(crate) fn run<'a, S: Sink + ?Sized, E: Emitter<'a>>(
+    mut r: Reader<'a>,
+    opts: &Options,
+    em: &mut E,
+    out: &mut Out<'_, S>,
+) -> Result<(), C14nError> {
+    let subset = opts.subset.as_deref();
+    let inherit =
+        subset.is_some() && !opts.smev_transform && opts.algorithm != Algorithm::Exclusive;
+    // Whole document: always emitting. Subset: emitting between the apex's start and end.
+    let mut emitting = subset.is_none();
+    let mut apex_depth = 0usize;
+    let mut found = false;
+    let mut root_done = false;
+    // Ancestors' xml:* attributes while looking for the apex: (depth, local, value).
+    let mut xml_attrs: Vec<(usize, &'a str, Cow<'a, str>)> = Vec::new();
+    let none = Inherited::default();
+    loop {
+        match r.next()? {
+            Event::Start => {
+                if emitting {
+                    em.start(out, &r, false, &none)?;
+                } else if !found && subset.is_some_and(|id| r.start_tag().has_id(id)) {
+                    found = true;
+                    emitting = true;
+                    apex_depth = r.depth();
+                    let inherited = if inherit {
+                        inherited_attrs(opts.algorithm, &xml_attrs, &r)
+                    } else {
+                        Inherited::default()
+                    };
+                    em.start(out, &r, true, &inherited)?;
+                } else if inherit && !found {
+                    let tag = r.start_tag();
+                    for a in tag.attrs.iter().filter(|a| a.ns == XML_NS) {
+                        xml_attrs.push((tag.depth, a.local, a.value.clone()));
+                    }
+                }
+            }
+            Event::End { qname, depth } => {
+                if emitting {
+                    em.end(out, qname);
+                    if subset.is_some() && depth == apex_depth {
+                        emitting = false;
+                    }
+                } else {
+                    while xml_attrs.last().is_some_and(|x| x.0 >= depth) {
+                        xml_attrs.pop();
+                    }
+                }
+                if depth == 1 {
+                    root_done = true;
+                }
+            }
+            Event::Text(t) if emitting => em.text(out, t),
+            Event::Ref(c) if emitting => em.ch(out, c),
+            Event::CData(t) if emitting => em.cdata(out, t),
+            Event::Comment(c) => {
+                if opts.with_comments && emitting {
+                    em.comment(out, c, top(&r, root_done));
+                }
+            }
+            Event::Pi { target, data } => {
+                if emitting {
+                    em.pi(out, target, data, top(&r, root_done));
+                }
+            }
+            Event::Text(_) | Event::Ref(_) | Event::CData(_) => {}
+            Event::Eof => break,
+        }
+    }
+    match subset {
+        Some(id) if !found => Err(C14nError::IdNotFound { id: id.into() }),
+        _ => {
+            out.flush();
+            Ok(())
+        }
+    }
+}
+
+fn top(r: &Reader<'_>, root_done: bool) -> Top {
+    match (r.depth(), root_done) {
+        (0, false) => Top::BeforeRoot,
+        (0, true) => Top::AfterRoot,
+        _ => Top::Inside,
+    }
+}
+
+/// C14N 1.0 §2.4: the apex gets every `xml:*` attribute of its ancestors it lacks (nearest
+/// wins). C14N 1.1 §2.4: only `xml:lang` and `xml:space` are inherited that way, `xml:id` is
+/// not, and `xml:base` is joined along the ancestors into the apex's value.
+fn inherited_attrs<'a>(
+    algorithm: Algorithm,
+    ancestors: &[(usize, &'a str, Cow<'a, str>)],
+    r: &Reader<'a>,
+) -> Inherited<'a> {
+    let own = |local: &str| {
+        r.start_tag()
+            .attrs
+            .iter()
+            .find(|a| a.ns == XML_NS && a.local == local)
+    };
+    let mut out = Inherited::default();
+    for (_, local, value) in ancestors.iter().rev() {
+        let simple = match algorithm {
+            Algorithm::C14n11 => matches!(*local, "lang" | "space"),
+            _ => true,
+        };
+        if simple && own(local).is_none() && !out.overrides(local) {
+            out.attrs.push((local, value.clone()));
+        }
+    }
+    if algorithm == Algorithm::C14n11 {
+        let mut base: Option<String> = None;
+        for (_, local, value) in ancestors.iter().filter(|x| x.1 == "base") {
+            let _ = local;
+            base = Some(match base {
+                None => value.to_string(),
+                Some(b) => crate::base::join(&b, value),
+            });
+        }
+        if let Some(b) = base {
+            let v = match own("base") {
+                Some(a) => crate::base::join(&b, &a.value),
+                None => b,
+            };
+            out.attrs.push(("base", Cow::Owned(v)));
+        }
+    }
+    out
+}
