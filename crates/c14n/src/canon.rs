@@ -4,7 +4,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use rsmev_xml::{Reader, XML_NS};
+use rsmev_xml::{Reader, XML_NS, cmp_str, eq_str};
 
 use crate::C14nError;
 use crate::driver::{Emitter, Inherited, Top};
@@ -72,7 +72,7 @@ impl<'a> Canon<'a> {
         let tag = r.start_tag();
         self.marks.push(self.rendered.len());
         let consider = |this: &mut Self, prefix: &'a str| {
-            if prefix == "xml" || this.decls.iter().any(|(p, _)| *p == prefix) {
+            if prefix == "xml" || this.decls.iter().any(|(p, _)| eq_str(p, prefix)) {
                 return;
             }
             let uri = match r.lookup(prefix) {
@@ -86,12 +86,12 @@ impl<'a> Canon<'a> {
                 .rendered
                 .iter()
                 .rev()
-                .find(|(p, _)| *p == prefix)
+                .find(|(p, _)| eq_str(p, prefix))
                 .map(|(_, u)| u);
             let needed = if uri.is_empty() {
                 prev.is_some_and(|u| !u.is_empty())
             } else {
-                prev != Some(&uri)
+                !prev.is_some_and(|p| eq_str(p, &uri))
             };
             if needed {
                 this.decls.push((prefix, uri.clone()));
@@ -134,7 +134,7 @@ impl<'a> Emitter<'a> for Canon<'a> {
         } else {
             self.inclusive_decls(r, apex);
         }
-        self.decls.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        self.decls.sort_unstable_by(|a, b| cmp_str(a.0, b.0));
         out.put(b"<");
         out.s(tag.qname);
         for (p, uri) in &self.decls {
@@ -168,8 +168,15 @@ impl<'a> Emitter<'a> for Canon<'a> {
                     (attrs[i].ns.as_ref(), attrs[i].local)
                 }
             };
-            self.order
-                .sort_unstable_by(|x, y| -> Ordering { key(x).cmp(&key(y)) });
+            self.order.sort_unstable_by(|x, y| -> Ordering {
+                let ((nx, lx), (ny, ly)) = (key(x), key(y));
+                match (nx.is_empty(), ny.is_empty()) {
+                    (true, true) => cmp_str(lx, ly),
+                    (true, false) => Ordering::Less,
+                    (false, true) => Ordering::Greater,
+                    (false, false) => cmp_str(nx, ny).then_with(|| cmp_str(lx, ly)),
+                }
+            });
             for &(inh, i) in &self.order {
                 if inh {
                     write_attr(out, "xml:", inherited.attrs[i].0, &inherited.attrs[i].1);

@@ -20,7 +20,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
-use rsmev_xml::{Attribute, Reader};
+use rsmev_xml::{Attribute, Reader, cmp_str, eq_str};
 
 use crate::C14nError;
 use crate::driver::{Emitter, Inherited, Top};
@@ -62,7 +62,7 @@ impl<'a> Smev<'a> {
     }
 
     fn prefix_for(&mut self, uri: &Cow<'a, str>) -> (u32, bool) {
-        if let Some((_, n)) = self.mappings.iter().rev().find(|(u, _)| u == uri) {
+        if let Some((_, n)) = self.mappings.iter().rev().find(|(u, _)| eq_str(u, uri)) {
             return (*n, false);
         }
         let n = self.counter;
@@ -163,7 +163,7 @@ fn attr_value<S: Sink + ?Sized>(out: &mut Out<'_, S>, v: &str) {
 /// (surrogates) below U+E000–U+FFFF, unlike a byte or code point comparison.
 fn java_cmp(a: &str, b: &str) -> Ordering {
     if a.is_ascii() && b.is_ascii() {
-        return a.cmp(b);
+        return cmp_str(a, b);
     }
     a.encode_utf16().cmp(b.encode_utf16())
 }

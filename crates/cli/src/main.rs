@@ -1,7 +1,7 @@
 //! The `rsmev` command. Subcommand names and flags are part of the product: see docs/cli.md.
 #![forbid(unsafe_code)]
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -128,12 +128,16 @@ fn parse_c14n_args(args: &[String], allow_seconds: bool) -> Result<C14nArgs> {
     })
 }
 
+/// Reads at most `limit` bytes: a file that grows while being read is still refused.
 fn read_file(path: &str, limit: usize) -> Result<Vec<u8>> {
-    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {path}"))?;
-    if meta.len() > limit as u64 {
-        bail!("{path} is {} bytes, over the limit of {limit}", meta.len());
+    let file = std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?;
+    let mut buf = Vec::new();
+    #[allow(clippy::disallowed_methods)] // bounded by take()
+    file.take(limit as u64 + 1).read_to_end(&mut buf).with_context(|| format!("cannot read {path}"))?;
+    if buf.len() > limit {
+        bail!("{path} is over the size limit of {limit} bytes");
     }
-    std::fs::read(path).with_context(|| format!("cannot read {path}"))
+    Ok(buf)
 }
 
 fn c14n(args: &[String]) -> Result<()> {

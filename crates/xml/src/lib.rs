@@ -23,7 +23,7 @@ mod reader;
 
 pub use error::XmlError;
 pub use limits::Limits;
-pub use names::{is_ncname, is_xml_char, split_qname};
+pub use names::{cmp_str, eq_str, is_ncname, is_xml_char, split_qname};
 pub use prepare::prepare;
 pub use reader::{
     Attribute, Event, NsDecl, Reader, StartTag, WSU_NS, XML_NS, XMLNS_NS, resolve_ref,

@@ -40,6 +40,27 @@ pub fn split_qname(s: &str) -> Option<(&str, &str)> {
     }
 }
 
+/// Byte-wise ordering of two short strings (names, prefixes, URIs). `Ord for str` calls
+/// `memcmp` for every comparison, whose call overhead dominates on names of a few bytes;
+/// canonicalization sorts attributes and declarations of every element.
+#[inline]
+pub fn cmp_str(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// Equality without a `memcmp` call for the common short case, and without looking at the
+/// bytes at all when both sides are the same slice of the document.
+#[inline]
+pub fn eq_str(a: &str, b: &str) -> bool {
+    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a.bytes().zip(b.bytes()).all(|(x, y)| x == y))
+}
+
 /// Is `c` a character XML 1.0 allows in a document (production [2] Char)?
 pub fn is_xml_char(c: u32) -> bool {
     matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)

@@ -25,9 +25,14 @@ pub fn prepare<'a>(input: &'a [u8], limits: &Limits) -> Result<Cow<'a, str>, Xml
         }
         _ => (input, 0),
     };
-    let text = std::str::from_utf8(body).map_err(|e| XmlError::InvalidUtf8 {
-        pos: offset + e.valid_up_to(),
-    })?;
+    // SIMD validation on the happy path; std finds the exact offset only for a bad document.
+    let text = match simdutf8::basic::from_utf8(body) {
+        Ok(t) => t,
+        Err(_) => {
+            let pos = std::str::from_utf8(body).err().map_or(0, |e| e.valid_up_to());
+            return Err(XmlError::InvalidUtf8 { pos: offset + pos });
+        }
+    };
     check_chars(body).map_err(|(code, pos)| XmlError::ForbiddenChar {
         code,
         pos: pos + offset,

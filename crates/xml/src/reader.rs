@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use quick_xml::errors::{Error as QxError, IllFormedError, SyntaxError};
 use quick_xml::events::Event as QEvent;
 
-use crate::names::{is_xml_char, split_qname};
+use crate::names::{eq_str, is_xml_char, split_qname};
 use crate::{Limits, XmlError};
 
 /// The namespace the `xml` prefix is bound to by definition.
@@ -165,13 +165,13 @@ impl<'a> Reader<'a> {
         self.bindings
             .iter()
             .rev()
-            .find(|b| b.prefix == prefix)
+            .find(|b| eq_str(b.prefix, prefix))
             .map(|b| &b.uri)
     }
 
     /// The binding of `prefix` at this point, with the prefix borrowed from the document.
     pub fn lookup_decl(&self, prefix: &str) -> Option<&NsDecl<'a>> {
-        self.bindings.iter().rev().find(|b| b.prefix == prefix)
+        self.bindings.iter().rev().find(|b| eq_str(b.prefix, prefix))
     }
 
     /// The URI `prefix` was bound to outside the current element, i.e. in its parent's scope.
@@ -180,7 +180,7 @@ impl<'a> Reader<'a> {
         self.bindings[..mark]
             .iter()
             .rev()
-            .find(|b| b.prefix == prefix)
+            .find(|b| eq_str(b.prefix, prefix))
             .map(|b| &b.uri)
     }
 
@@ -203,9 +203,17 @@ impl<'a> Reader<'a> {
             return Ok(self.close());
         }
         loop {
-            let before = self.qx.buffer_position() as usize;
+            // Character data and references are scanned here, over input already validated
+            // as UTF-8: quick-xml would re-validate every text slice with a scalar loop.
+            // quick-xml then only ever sees markup.
+            let before = self.offset();
+            let rest = *self.qx.get_ref();
+            if let Some(&c) = rest.first().filter(|&&c| c != b'<') {
+                self.first_event = false;
+                return if c == b'&' { self.reference(before) } else { self.text(before) };
+            }
             let ev = self.qx.read_event().map_err(|e| self.qx_error(e, before))?;
-            let after = self.qx.buffer_position() as usize;
+            let after = self.offset();
             let first = std::mem::replace(&mut self.first_event, false);
             match ev {
                 QEvent::Start(_) | QEvent::Empty(_) => {
@@ -306,6 +314,55 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+    }
+
+    fn offset(&self) -> usize {
+        self.src.len() - self.qx.get_ref().len()
+    }
+
+    fn advance(&mut self, n: usize) {
+        let rest = self.qx.get_mut();
+        *rest = &rest[n..];
+    }
+
+    fn text(&mut self, pos: usize) -> Result<Event<'a>, XmlError> {
+        let rest = *self.qx.get_ref();
+        let n = memchr::memchr2(b'<', b'&', rest).unwrap_or(rest.len());
+        let text = &self.src[pos..pos + n];
+        self.advance(n);
+        if self.place != Place::Root {
+            if text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n')) {
+                return self.next();
+            }
+            return Err(XmlError::Structure { reason: "text outside the root element", pos });
+        }
+        if let Some(i) = memchr::memmem::find(text.as_bytes(), b"]]>") {
+            return Err(XmlError::Syntax { reason: "`]]>` in character data".into(), pos: pos + i });
+        }
+        Ok(Event::Text(text))
+    }
+
+    fn reference(&mut self, pos: usize) -> Result<Event<'a>, XmlError> {
+        // The longest legal reference is `&#x10FFFF;` / `&#1114111;`; names are short too.
+        const MAX: usize = 64;
+        let rest = *self.qx.get_ref();
+        let window = &rest[1..rest.len().min(MAX)];
+        let Some(semi) = memchr::memchr(b';', window) else {
+            return Err(XmlError::Syntax { reason: "`&` that does not start a reference".into(), pos });
+        };
+        let name = &self.src[pos + 1..pos + 1 + semi];
+        let ok = name.strip_prefix('#').map_or_else(
+            || split_qname(name).is_some_and(|(p, _)| p.is_empty()),
+            |n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric()),
+        );
+        if !ok {
+            return Err(XmlError::Syntax { reason: "`&` that does not start a reference".into(), pos });
+        }
+        self.advance(semi + 2);
+        if self.place != Place::Root {
+            return Err(XmlError::Structure { reason: "reference outside the root element", pos });
+        }
+        Ok(Event::Ref(resolve_ref(name, pos)?))
     }
 
     fn close(&mut self) -> Event<'a> {
@@ -460,7 +517,7 @@ impl<'a> Reader<'a> {
         }
         for (n, a) in tag.attrs.iter().enumerate() {
             for b in &tag.attrs[..n] {
-                if a.qname == b.qname || (!a.ns.is_empty() && a.local == b.local && a.ns == b.ns) {
+                if eq_str(a.qname, b.qname) || (!a.ns.is_empty() && eq_str(a.local, b.local) && eq_str(&a.ns, &b.ns)) {
                     return Err(XmlError::DuplicateAttribute {
                         name: a.qname.into(),
                         pos,
@@ -489,7 +546,8 @@ impl<'a> Reader<'a> {
     }
 
     fn qx_error(&self, e: QxError, before: usize) -> XmlError {
-        let pos = (self.qx.error_position() as usize).max(before);
+        // quick-xml's own offset does not count the text this reader consumed itself.
+        let pos = before;
         match e {
             QxError::Syntax(s) => match s {
                 SyntaxError::UnclosedDoctype => XmlError::Doctype { pos },
@@ -593,7 +651,7 @@ fn resolve<'a>(
         }
         _ => {}
     }
-    match bindings.iter().rev().find(|b| b.prefix == prefix) {
+    match bindings.iter().rev().find(|b| eq_str(b.prefix, prefix)) {
         Some(b) => Ok(b.uri.clone()),
         None if prefix.is_empty() && element => Ok(Cow::Borrowed("")),
         None => Err(XmlError::UnboundPrefix {
