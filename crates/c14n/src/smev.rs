@@ -61,6 +61,8 @@ impl<'a> Smev<'a> {
         }
     }
 
+    // Takes the Cow, not a &str, so that a URI borrowed from the document stays borrowed.
+    #[allow(clippy::ptr_arg)]
     fn prefix_for(&mut self, uri: &Cow<'a, str>) -> (u32, bool) {
         if let Some((_, n)) = self.mappings.iter().rev().find(|(u, _)| eq_str(u, uri)) {
             return (*n, false);

@@ -58,7 +58,8 @@ pub fn cmp_str(a: &str, b: &str) -> std::cmp::Ordering {
 /// bytes at all when both sides are the same slice of the document.
 #[inline]
 pub fn eq_str(a: &str, b: &str) -> bool {
-    a.len() == b.len() && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a.bytes().zip(b.bytes()).all(|(x, y)| x == y))
+    a.len() == b.len()
+        && (std::ptr::eq(a.as_ptr(), b.as_ptr()) || a.bytes().zip(b.bytes()).all(|(x, y)| x == y))
 }
 
 /// Is `c` a character XML 1.0 allows in a document (production [2] Char)?

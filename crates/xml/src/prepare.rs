@@ -29,7 +29,9 @@ pub fn prepare<'a>(input: &'a [u8], limits: &Limits) -> Result<Cow<'a, str>, Xml
     let text = match simdutf8::basic::from_utf8(body) {
         Ok(t) => t,
         Err(_) => {
-            let pos = std::str::from_utf8(body).err().map_or(0, |e| e.valid_up_to());
+            let pos = std::str::from_utf8(body)
+                .err()
+                .map_or(0, |e| e.valid_up_to());
             return Err(XmlError::InvalidUtf8 { pos: offset + pos });
         }
     };

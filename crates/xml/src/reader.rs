@@ -171,7 +171,10 @@ impl<'a> Reader<'a> {
 
     /// The binding of `prefix` at this point, with the prefix borrowed from the document.
     pub fn lookup_decl(&self, prefix: &str) -> Option<&NsDecl<'a>> {
-        self.bindings.iter().rev().find(|b| eq_str(b.prefix, prefix))
+        self.bindings
+            .iter()
+            .rev()
+            .find(|b| eq_str(b.prefix, prefix))
     }
 
     /// The URI `prefix` was bound to outside the current element, i.e. in its parent's scope.
@@ -197,6 +200,8 @@ impl<'a> Reader<'a> {
     }
 
     /// Reads the next event.
+    // Not an Iterator: the stream ends with an explicit `Eof` event and every step can fail.
+    #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> Result<Event<'a>, XmlError> {
         if self.pending_end {
             self.pending_end = false;
@@ -210,7 +215,11 @@ impl<'a> Reader<'a> {
             let rest = *self.qx.get_ref();
             if let Some(&c) = rest.first().filter(|&&c| c != b'<') {
                 self.first_event = false;
-                return if c == b'&' { self.reference(before) } else { self.text(before) };
+                return if c == b'&' {
+                    self.reference(before)
+                } else {
+                    self.text(before)
+                };
             }
             let ev = self.qx.read_event().map_err(|e| self.qx_error(e, before))?;
             let after = self.offset();
@@ -334,10 +343,16 @@ impl<'a> Reader<'a> {
             if text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n')) {
                 return self.next();
             }
-            return Err(XmlError::Structure { reason: "text outside the root element", pos });
+            return Err(XmlError::Structure {
+                reason: "text outside the root element",
+                pos,
+            });
         }
         if let Some(i) = memchr::memmem::find(text.as_bytes(), b"]]>") {
-            return Err(XmlError::Syntax { reason: "`]]>` in character data".into(), pos: pos + i });
+            return Err(XmlError::Syntax {
+                reason: "`]]>` in character data".into(),
+                pos: pos + i,
+            });
         }
         Ok(Event::Text(text))
     }
@@ -348,7 +363,10 @@ impl<'a> Reader<'a> {
         let rest = *self.qx.get_ref();
         let window = &rest[1..rest.len().min(MAX)];
         let Some(semi) = memchr::memchr(b';', window) else {
-            return Err(XmlError::Syntax { reason: "`&` that does not start a reference".into(), pos });
+            return Err(XmlError::Syntax {
+                reason: "`&` that does not start a reference".into(),
+                pos,
+            });
         };
         let name = &self.src[pos + 1..pos + 1 + semi];
         let ok = name.strip_prefix('#').map_or_else(
@@ -356,11 +374,17 @@ impl<'a> Reader<'a> {
             |n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric()),
         );
         if !ok {
-            return Err(XmlError::Syntax { reason: "`&` that does not start a reference".into(), pos });
+            return Err(XmlError::Syntax {
+                reason: "`&` that does not start a reference".into(),
+                pos,
+            });
         }
         self.advance(semi + 2);
         if self.place != Place::Root {
-            return Err(XmlError::Structure { reason: "reference outside the root element", pos });
+            return Err(XmlError::Structure {
+                reason: "reference outside the root element",
+                pos,
+            });
         }
         Ok(Event::Ref(resolve_ref(name, pos)?))
     }
@@ -517,7 +541,9 @@ impl<'a> Reader<'a> {
         }
         for (n, a) in tag.attrs.iter().enumerate() {
             for b in &tag.attrs[..n] {
-                if eq_str(a.qname, b.qname) || (!a.ns.is_empty() && eq_str(a.local, b.local) && eq_str(&a.ns, &b.ns)) {
+                if eq_str(a.qname, b.qname)
+                    || (!a.ns.is_empty() && eq_str(a.local, b.local) && eq_str(&a.ns, &b.ns))
+                {
                     return Err(XmlError::DuplicateAttribute {
                         name: a.qname.into(),
                         pos,

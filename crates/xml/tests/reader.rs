@@ -71,7 +71,8 @@ fn text_refs_cdata_comments_pis() {
 
 #[test]
 fn refusals_name_their_cause() {
-    let cases: &[(&str, fn(&XmlError) -> bool)] = &[
+    type Case = (&'static str, fn(&XmlError) -> bool);
+    let cases: &[Case] = &[
         ("<!DOCTYPE a><a/>", |e| {
             matches!(e, XmlError::Doctype { .. })
         }),
