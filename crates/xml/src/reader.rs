@@ -5,8 +5,7 @@
 use std::borrow::Cow;
 use std::collections::HashSet;
 
-use quick_xml::errors::{Error as QxError, IllFormedError, SyntaxError};
-use quick_xml::events::Event as QEvent;
+use quick_xml::parser::{ElementParser, Parser, PiParser};
 
 use crate::names::{eq_str, is_xml_char, split_qname};
 use crate::{Limits, XmlError};
@@ -108,7 +107,8 @@ enum Place {
 /// A namespace-aware pull reader over a prepared document (see [`crate::prepare`]).
 pub struct Reader<'a> {
     src: &'a str,
-    qx: quick_xml::Reader<&'a [u8]>,
+    /// Byte offset of the next unread byte of `src`.
+    pos: usize,
     limits: Limits,
     tag: StartTag<'a>,
     bindings: Vec<NsDecl<'a>>,
@@ -116,29 +116,21 @@ pub struct Reader<'a> {
     scopes: Vec<(usize, &'a str)>,
     pending_end: bool,
     place: Place,
-    first_event: bool,
     ids: Option<HashSet<Cow<'a, str>>>,
 }
 
 impl<'a> Reader<'a> {
     /// A reader over `src`, which must come from [`crate::prepare`] (valid UTF-8, no CR).
     pub fn new(src: &'a str, limits: Limits) -> Self {
-        let mut qx = quick_xml::Reader::from_str(src);
-        let cfg = qx.config_mut();
-        cfg.check_end_names = true;
-        cfg.check_comments = true;
-        cfg.expand_empty_elements = false;
-        cfg.trim_text(false);
         Reader {
             src,
-            qx,
+            pos: 0,
             limits,
             tag: StartTag::default(),
             bindings: Vec::with_capacity(16),
             scopes: Vec::with_capacity(32),
             pending_end: false,
             place: Place::Prolog,
-            first_event: true,
             ids: None,
         }
     }
@@ -208,140 +200,196 @@ impl<'a> Reader<'a> {
             return Ok(self.close());
         }
         loop {
-            // Character data and references are scanned here, over input already validated
-            // as UTF-8: quick-xml would re-validate every text slice with a scalar loop.
-            // quick-xml then only ever sees markup.
-            let before = self.offset();
-            let rest = *self.qx.get_ref();
-            if let Some(&c) = rest.first().filter(|&&c| c != b'<') {
-                self.first_event = false;
-                return if c == b'&' {
-                    self.reference(before)
-                } else {
-                    self.text(before)
-                };
-            }
-            let ev = self.qx.read_event().map_err(|e| self.qx_error(e, before))?;
-            let after = self.offset();
-            let first = std::mem::replace(&mut self.first_event, false);
-            match ev {
-                QEvent::Start(_) | QEvent::Empty(_) => {
-                    let empty = matches!(ev, QEvent::Empty(_));
-                    if self.place == Place::Epilog {
-                        return Err(XmlError::Structure {
-                            reason: "a second root element",
-                            pos: before,
-                        });
-                    }
-                    let end = after - if empty { 2 } else { 1 };
-                    if self.src.as_bytes().get(before) != Some(&b'<') || end < before + 1 {
-                        return Err(XmlError::Syntax {
-                            reason: "tag boundaries".into(),
-                            pos: before,
-                        });
-                    }
-                    self.start(&self.src[before + 1..end], before, empty)?;
-                    self.place = Place::Root;
-                    self.pending_end = empty;
-                    return Ok(Event::Start);
-                }
-                QEvent::End(_) => return Ok(self.close()),
-                QEvent::Text(t) => {
-                    let text = borrowed(t.into_inner(), before)?;
-                    if self.place != Place::Root {
-                        if text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n')) {
-                            continue;
-                        }
-                        return Err(XmlError::Structure {
-                            reason: "text outside the root element",
-                            pos: before,
-                        });
-                    }
-                    if let Some(i) = memchr::memmem::find(text.as_bytes(), b"]]>") {
-                        return Err(XmlError::Syntax {
-                            reason: "`]]>` in character data".into(),
-                            pos: before + i,
-                        });
-                    }
-                    return Ok(Event::Text(text));
-                }
-                QEvent::GeneralRef(r) => {
-                    let name = borrowed(r.into_inner(), before)?;
-                    if self.place != Place::Root {
-                        return Err(XmlError::Structure {
-                            reason: "reference outside the root element",
-                            pos: before,
-                        });
-                    }
-                    return Ok(Event::Ref(resolve_ref(name, before)?));
-                }
-                QEvent::CData(c) => {
-                    if self.place != Place::Root {
-                        return Err(XmlError::Structure {
-                            reason: "CDATA outside the root element",
-                            pos: before,
-                        });
-                    }
-                    return Ok(Event::CData(borrowed(c.into_inner(), before)?));
-                }
-                QEvent::Comment(c) => return Ok(Event::Comment(borrowed(c.into_inner(), before)?)),
-                QEvent::PI(pi) => {
-                    let raw = borrowed(pi.into_inner(), before)?;
-                    let (target, data) = split_pi(raw);
-                    if target.eq_ignore_ascii_case("xml")
-                        || split_qname(target).is_none_or(|(p, _)| !p.is_empty())
-                    {
-                        return Err(XmlError::Syntax {
-                            reason: format!("invalid processing instruction target `{target}`"),
-                            pos: before,
-                        });
-                    }
-                    return Ok(Event::Pi { target, data });
-                }
-                QEvent::Decl(d) => {
-                    if !first {
-                        return Err(XmlError::Structure {
-                            reason: "XML declaration not at the start of the document",
-                            pos: before,
-                        });
-                    }
-                    check_decl(&d, before)?;
-                }
-                QEvent::DocType(_) => return Err(XmlError::Doctype { pos: before }),
-                QEvent::Eof => {
+            let pos = self.pos;
+            let rest = &self.src.as_bytes()[pos..];
+            match rest.first() {
+                None => {
                     return match self.place {
                         Place::Prolog => Err(XmlError::Structure {
                             reason: "no root element",
-                            pos: before,
+                            pos,
                         }),
                         Place::Root => Err(XmlError::Truncated {
                             reason: "elements left open",
-                            pos: before,
+                            pos,
                         }),
                         Place::Epilog => Ok(Event::Eof),
                     };
                 }
+                Some(b'&') => return self.reference(pos),
+                Some(b'<') => {}
+                Some(_) => match self.text(pos)? {
+                    Some(ev) => return Ok(ev),
+                    None => continue,
+                },
+            }
+            return match rest.get(1) {
+                Some(b'/') => self.end_tag(pos),
+                Some(b'!') if rest.starts_with(b"<!--") => self.comment(pos),
+                Some(b'!') if rest.starts_with(b"<![CDATA[") => self.cdata(pos),
+                Some(b'!') if rest.starts_with(b"<!DOCTYPE") => Err(XmlError::Doctype { pos }),
+                Some(b'!')
+                    if b"<!DOCTYPE".starts_with(rest)
+                        || b"<![CDATA[".starts_with(rest)
+                        || b"<!--".starts_with(rest) =>
+                {
+                    Err(XmlError::Truncated {
+                        reason: "markup not closed",
+                        pos,
+                    })
+                }
+                Some(b'!') => Err(XmlError::Syntax {
+                    reason: "unknown markup after `<!`".into(),
+                    pos,
+                }),
+                Some(b'?') => match self.pi(pos)? {
+                    Some(ev) => Ok(ev),
+                    None => continue,
+                },
+                Some(_) => self.start_tag_at(pos),
+                None => Err(XmlError::Truncated {
+                    reason: "markup not closed",
+                    pos,
+                }),
+            };
+        }
+    }
+
+    fn start_tag_at(&mut self, pos: usize) -> Result<Event<'a>, XmlError> {
+        if self.place == Place::Epilog {
+            return Err(XmlError::Structure {
+                reason: "a second root element",
+                pos,
+            });
+        }
+        // quick-xml's element parser finds the closing `>` outside quoted attribute values.
+        let body = &self.src.as_bytes()[pos + 1..];
+        let mut parser = ElementParser::default();
+        let Some(gt) = parser.feed(body) else {
+            return Err(XmlError::Truncated {
+                reason: "start tag not closed",
+                pos,
+            });
+        };
+        let content = &self.src[pos + 1..pos + 1 + gt];
+        let (content, empty) = match content.strip_suffix('/') {
+            Some(c) => (c, true),
+            None => (content, false),
+        };
+        self.pos = pos + gt + 2;
+        self.start(content, pos, empty)?;
+        self.place = Place::Root;
+        self.pending_end = empty;
+        Ok(Event::Start)
+    }
+
+    fn end_tag(&mut self, pos: usize) -> Result<Event<'a>, XmlError> {
+        let body = &self.src.as_bytes()[pos + 2..];
+        let Some(gt) = memchr::memchr(b'>', body) else {
+            return Err(XmlError::Truncated {
+                reason: "end tag not closed",
+                pos,
+            });
+        };
+        let name = self.src[pos + 2..pos + 2 + gt].trim_end_matches([' ', '\t', '\n']);
+        match self.scopes.last() {
+            None => Err(XmlError::Structure {
+                reason: "end tag without a start tag",
+                pos,
+            }),
+            Some(&(_, open)) if !eq_str(open, name) => Err(XmlError::MismatchedEndTag {
+                expected: open.into(),
+                found: name.into(),
+                pos,
+            }),
+            Some(_) => {
+                self.pos = pos + gt + 3;
+                Ok(self.close())
             }
         }
     }
 
-    fn offset(&self) -> usize {
-        self.src.len() - self.qx.get_ref().len()
+    fn comment(&mut self, pos: usize) -> Result<Event<'a>, XmlError> {
+        let start = pos + 4;
+        let Some(end) = memchr::memmem::find(&self.src.as_bytes()[start..], b"-->") else {
+            return Err(XmlError::Truncated {
+                reason: "comment not closed",
+                pos,
+            });
+        };
+        let text = &self.src[start..start + end];
+        // XML 1.0 [15]: no `--` inside a comment and no `-` just before `-->`.
+        if memchr::memmem::find(text.as_bytes(), b"--").is_some() || text.ends_with('-') {
+            return Err(XmlError::Syntax {
+                reason: "`--` inside a comment".into(),
+                pos,
+            });
+        }
+        self.pos = start + end + 3;
+        Ok(Event::Comment(text))
     }
 
-    fn advance(&mut self, n: usize) {
-        let rest = self.qx.get_mut();
-        *rest = &rest[n..];
+    fn cdata(&mut self, pos: usize) -> Result<Event<'a>, XmlError> {
+        let start = pos + 9;
+        let Some(end) = memchr::memmem::find(&self.src.as_bytes()[start..], b"]]>") else {
+            return Err(XmlError::Truncated {
+                reason: "CDATA section not closed",
+                pos,
+            });
+        };
+        if self.place != Place::Root {
+            return Err(XmlError::Structure {
+                reason: "CDATA outside the root element",
+                pos,
+            });
+        }
+        self.pos = start + end + 3;
+        Ok(Event::CData(&self.src[start..start + end]))
     }
 
-    fn text(&mut self, pos: usize) -> Result<Event<'a>, XmlError> {
-        let rest = *self.qx.get_ref();
+    /// A processing instruction, or the XML declaration (`None`: nothing to report).
+    fn pi(&mut self, pos: usize) -> Result<Option<Event<'a>>, XmlError> {
+        let start = pos + 2;
+        let mut parser = PiParser::default();
+        let Some(gt) = parser.feed(&self.src.as_bytes()[start..]) else {
+            return Err(XmlError::Truncated {
+                reason: "processing instruction not closed",
+                pos,
+            });
+        };
+        // `gt` is the `>` of `?>`.
+        let raw = &self.src[start..start + gt.saturating_sub(1).max(0)];
+        self.pos = start + gt + 1;
+        let (target, data) = split_pi(raw);
+        if target == "xml" {
+            if pos != 0 {
+                return Err(XmlError::Structure {
+                    reason: "XML declaration not at the start of the document",
+                    pos,
+                });
+            }
+            check_decl(data, pos)?;
+            return Ok(None);
+        }
+        if target.eq_ignore_ascii_case("xml")
+            || split_qname(target).is_none_or(|(p, _)| !p.is_empty())
+        {
+            return Err(XmlError::Syntax {
+                reason: format!("invalid processing instruction target `{target}`"),
+                pos,
+            });
+        }
+        Ok(Some(Event::Pi { target, data }))
+    }
+
+    fn text(&mut self, pos: usize) -> Result<Option<Event<'a>>, XmlError> {
+        let rest = &self.src.as_bytes()[pos..];
         let n = memchr::memchr2(b'<', b'&', rest).unwrap_or(rest.len());
         let text = &self.src[pos..pos + n];
-        self.advance(n);
+        self.pos = pos + n;
         if self.place != Place::Root {
             if text.bytes().all(|b| matches!(b, b' ' | b'\t' | b'\n')) {
-                return self.next();
+                return Ok(None);
             }
             return Err(XmlError::Structure {
                 reason: "text outside the root element",
@@ -354,13 +402,13 @@ impl<'a> Reader<'a> {
                 pos: pos + i,
             });
         }
-        Ok(Event::Text(text))
+        Ok(Some(Event::Text(text)))
     }
 
     fn reference(&mut self, pos: usize) -> Result<Event<'a>, XmlError> {
         // The longest legal reference is `&#x10FFFF;` / `&#1114111;`; names are short too.
         const MAX: usize = 64;
-        let rest = *self.qx.get_ref();
+        let rest = &self.src.as_bytes()[pos..];
         let window = &rest[1..rest.len().min(MAX)];
         let Some(semi) = memchr::memchr(b';', window) else {
             return Err(XmlError::Syntax {
@@ -379,7 +427,7 @@ impl<'a> Reader<'a> {
                 pos,
             });
         }
-        self.advance(semi + 2);
+        self.pos = pos + semi + 2;
         if self.place != Place::Root {
             return Err(XmlError::Structure {
                 reason: "reference outside the root element",
@@ -570,65 +618,6 @@ impl<'a> Reader<'a> {
         self.scopes.push((mark, qname));
         Ok(())
     }
-
-    fn qx_error(&self, e: QxError, before: usize) -> XmlError {
-        // quick-xml's own offset does not count the text this reader consumed itself.
-        let pos = before;
-        match e {
-            QxError::Syntax(s) => match s {
-                SyntaxError::UnclosedDoctype => XmlError::Doctype { pos },
-                SyntaxError::UnclosedComment
-                | SyntaxError::UnclosedCData
-                | SyntaxError::UnclosedPI
-                | SyntaxError::UnclosedXmlDecl
-                | SyntaxError::UnclosedTag
-                | SyntaxError::UnclosedSingleQuotedAttributeValue
-                | SyntaxError::UnclosedDoubleQuotedAttributeValue => XmlError::Truncated {
-                    reason: "markup not closed",
-                    pos,
-                },
-                other => XmlError::Syntax {
-                    reason: other.to_string(),
-                    pos,
-                },
-            },
-            QxError::IllFormed(IllFormedError::MismatchedEndTag { expected, found }) => {
-                XmlError::MismatchedEndTag {
-                    expected,
-                    found,
-                    pos,
-                }
-            }
-            QxError::IllFormed(IllFormedError::MissingDoctypeName) => XmlError::Doctype { pos },
-            QxError::IllFormed(IllFormedError::MissingEndTag(_)) => XmlError::Truncated {
-                reason: "elements left open",
-                pos,
-            },
-            QxError::IllFormed(IllFormedError::UnmatchedEndTag(found)) => XmlError::Structure {
-                reason: if found.is_empty() {
-                    "end tag without a start tag"
-                } else {
-                    "end tag without a matching start tag"
-                },
-                pos,
-            },
-            other => XmlError::Syntax {
-                reason: other.to_string(),
-                pos,
-            },
-        }
-    }
-}
-
-fn borrowed(c: Cow<'_, str>, pos: usize) -> Result<&str, XmlError> {
-    match c {
-        Cow::Borrowed(s) => Ok(s),
-        // A slice reader always borrows; an owned event would mean the input was rewritten.
-        Cow::Owned(_) => Err(XmlError::Syntax {
-            reason: "unexpected owned event".into(),
-            pos,
-        }),
-    }
 }
 
 fn check_name<'s>(
@@ -763,27 +752,70 @@ fn split_pi(raw: &str) -> (&str, &str) {
     }
 }
 
-fn check_decl(d: &quick_xml::events::BytesDecl<'_>, pos: usize) -> Result<(), XmlError> {
-    let version = d.version().map_err(|e| XmlError::Syntax {
-        reason: e.to_string(),
-        pos,
-    })?;
-    if version != "1.0" {
-        return Err(XmlError::Syntax {
-            reason: format!("XML version `{version}` (only 1.0 is accepted)"),
-            pos,
-        });
-    }
-    if let Some(enc) = d.encoding() {
-        let enc = enc.map_err(|e| XmlError::Syntax {
-            reason: e.to_string(),
+fn check_decl(data: &str, pos: usize) -> Result<(), XmlError> {
+    // Pseudo-attributes in the fixed order XML 1.0 [23] gives them.
+    let mut rest = data.trim_matches([' ', '\t', '\n']);
+    let mut seen = Vec::new();
+    while !rest.is_empty() {
+        let eq = rest.find('=').ok_or(XmlError::Syntax {
+            reason: "malformed XML declaration".into(),
             pos,
         })?;
-        if !enc.eq_ignore_ascii_case("utf-8") && !enc.eq_ignore_ascii_case("utf8") {
-            return Err(XmlError::UnsupportedEncoding {
-                encoding: enc.into_owned(),
-            });
+        let name = rest[..eq].trim_end_matches([' ', '\t', '\n']);
+        let after = rest[eq + 1..].trim_start_matches([' ', '\t', '\n']);
+        let q = after.chars().next().filter(|c| *c == '"' || *c == '\'');
+        let q = q.ok_or(XmlError::Syntax {
+            reason: "malformed XML declaration".into(),
+            pos,
+        })?;
+        let close = after[1..].find(q).ok_or(XmlError::Syntax {
+            reason: "malformed XML declaration".into(),
+            pos,
+        })?;
+        let value = &after[1..1 + close];
+        seen.push(name);
+        match name {
+            "version" if value != "1.0" => {
+                return Err(XmlError::Syntax {
+                    reason: format!("XML version `{value}` (only 1.0 is accepted)"),
+                    pos,
+                });
+            }
+            "encoding"
+                if !value.eq_ignore_ascii_case("utf-8") && !value.eq_ignore_ascii_case("utf8") =>
+            {
+                return Err(XmlError::UnsupportedEncoding {
+                    encoding: value.into(),
+                });
+            }
+            "standalone" if value != "yes" && value != "no" => {
+                return Err(XmlError::Syntax {
+                    reason: "malformed XML declaration".into(),
+                    pos,
+                });
+            }
+            "version" | "encoding" | "standalone" => {}
+            _ => {
+                return Err(XmlError::Syntax {
+                    reason: format!("unknown `{name}` in the XML declaration"),
+                    pos,
+                });
+            }
         }
+        rest = after[close + 2..].trim_start_matches([' ', '\t', '\n']);
+    }
+    let order_ok = seen.first() == Some(&"version")
+        && seen.windows(2).all(|w| {
+            matches!(
+                (w[0], w[1]),
+                ("version", "encoding" | "standalone") | ("encoding", "standalone")
+            )
+        });
+    if !order_ok {
+        return Err(XmlError::Syntax {
+            reason: "malformed XML declaration (version first, then encoding, standalone)".into(),
+            pos,
+        });
     }
     Ok(())
 }
