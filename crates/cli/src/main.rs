@@ -133,7 +133,9 @@ fn read_file(path: &str, limit: usize) -> Result<Vec<u8>> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?;
     let mut buf = Vec::new();
     #[allow(clippy::disallowed_methods)] // bounded by take()
-    file.take(limit as u64 + 1).read_to_end(&mut buf).with_context(|| format!("cannot read {path}"))?;
+    file.take(limit as u64 + 1)
+        .read_to_end(&mut buf)
+        .with_context(|| format!("cannot read {path}"))?;
     if buf.len() > limit {
         bail!("{path} is over the size limit of {limit} bytes");
     }

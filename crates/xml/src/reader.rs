@@ -358,7 +358,7 @@ impl<'a> Reader<'a> {
             });
         };
         // `gt` is the `>` of `?>`.
-        let raw = &self.src[start..start + gt.saturating_sub(1).max(0)];
+        let raw = &self.src[start..start + gt.saturating_sub(1)];
         self.pos = start + gt + 1;
         let (target, data) = split_pi(raw);
         if target == "xml" {
