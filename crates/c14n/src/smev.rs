@@ -319,6 +319,80 @@ mod tests {
         assert_eq!(java_cmp("a", "b"), Ordering::Less);
     }
 
+    fn smev(doc: &str) -> String {
+        let opts = crate::Options::new(crate::Algorithm::Exclusive).smev_transform(true);
+        String::from_utf8(crate::canonicalize_to_vec(doc.as_bytes(), &opts).unwrap()).unwrap()
+    }
+
+    /// §3.4 of the protocol notes: sibling subtrees in one namespace each get a fresh prefix,
+    /// because a mapping dies with its element and the counter never goes back.
+    #[test]
+    fn sibling_subtrees_get_fresh_prefixes() {
+        let got =
+            smev("<a:r xmlns:a='urn:1' xmlns:b='urn:2'><b:x>0</b:x><b:y/><b:z><b:w/></b:z></a:r>");
+        assert_eq!(
+            got,
+            "<ns1:r xmlns:ns1=\"urn:1\"><ns2:x xmlns:ns2=\"urn:2\">0</ns2:x>\
+             <ns3:y xmlns:ns3=\"urn:2\"></ns3:y><ns4:z xmlns:ns4=\"urn:2\"><ns4:w></ns4:w></ns4:z></ns1:r>"
+        );
+    }
+
+    /// Qualified attributes first (by namespace URI, then name), unqualified after; the
+    /// element's declaration first, then attribute namespaces in that order.
+    #[test]
+    fn attribute_and_declaration_order() {
+        let got =
+            smev("<e xmlns='urn:e' xmlns:z='urn:z' xmlns:a='urn:a' b='1' z:c='2' a:d='3' a='4'/>");
+        assert_eq!(
+            got,
+            "<ns1:e xmlns:ns1=\"urn:e\" xmlns:ns2=\"urn:a\" xmlns:ns3=\"urn:z\" ns2:d=\"3\" ns3:c=\"2\" a=\"4\" b=\"1\"></ns1:e>"
+        );
+    }
+
+    #[test]
+    fn whitespace_only_text_dropped_other_text_verbatim() {
+        let got =
+            smev("<e xmlns='urn:e'>\n  <f> a \n</f>\n\t<g>&#32;</g><h> <![CDATA[ ]]>x</h></e>");
+        assert_eq!(
+            got,
+            "<ns1:e xmlns:ns1=\"urn:e\"><ns1:f> a \n</ns1:f><ns1:g></ns1:g><ns1:h>  x</ns1:h></ns1:e>"
+        );
+    }
+
+    #[test]
+    fn comments_and_pis_dropped_pis_split_text() {
+        assert_eq!(
+            smev("<e xmlns='u'>a<!--c-->b</e>"),
+            "<ns1:e xmlns:ns1=\"u\">ab</ns1:e>"
+        );
+        assert_eq!(
+            smev("<e xmlns='u'> <?p?>b</e>"),
+            "<ns1:e xmlns:ns1=\"u\">b</ns1:e>"
+        );
+    }
+
+    /// Woodstox escaping: `>` only first in a text or after `]`; CR as `&#xd;`; attribute
+    /// values escape `"`, TAB, LF, CR but leave `>` raw.
+    #[test]
+    fn woodstox_escaping() {
+        assert_eq!(
+            smev(
+                "<e xmlns='u' a='&gt;&quot;&#9;&#10;&#13;&amp;&lt;'>&gt;a&gt;]&gt;&amp;&lt;&#13;</e>"
+            ),
+            "<ns1:e xmlns:ns1=\"u\" a=\">&quot;&#x9;&#xa;&#xd;&amp;&lt;\">&gt;a>]&gt;&amp;&lt;&#xd;</ns1:e>"
+        );
+    }
+
+    #[test]
+    fn unqualified_elements_are_refused() {
+        let opts = crate::Options::new(crate::Algorithm::Exclusive).smev_transform(true);
+        let err = crate::canonicalize_to_vec(b"<e xmlns='u'><f xmlns=''/></e>", &opts).unwrap_err();
+        assert!(
+            matches!(err, crate::C14nError::SmevUnqualifiedElement { .. }),
+            "{err}"
+        );
+    }
+
     #[test]
     fn itoa_writes_decimal() {
         assert_eq!(itoa(0, &mut [0; 10]), "0");
