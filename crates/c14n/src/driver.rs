@@ -185,3 +185,64 @@ fn inherited_attrs<'a>(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Algorithm, Options, canonicalize_to_vec};
+
+    fn subset(alg: Algorithm, doc: &str, id: &str) -> String {
+        let out = canonicalize_to_vec(doc.as_bytes(), &Options::new(alg).subset(id)).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    const DOC: &str = r#"<r xmlns:p="urn:p" xml:lang="en" xml:space="preserve" xml:id="root" xml:base="http://a/b/"><m xml:base="c/" xml:lang="ru"><e Id="x" xml:base="d"/><f Id="y" xml:lang="de"/></m></r>"#;
+
+    /// C14N 1.0 §2.4: every xml:* attribute of the ancestors, nearest first, unless the apex
+    /// has its own; namespaces in scope rendered on the apex.
+    #[test]
+    fn c14n10_inherits_every_xml_attribute() {
+        assert_eq!(
+            subset(Algorithm::C14n10, DOC, "x"),
+            r#"<e xmlns:p="urn:p" Id="x" xml:base="d" xml:id="root" xml:lang="ru" xml:space="preserve"></e>"#
+        );
+    }
+
+    /// C14N 1.1 §2.4: xml:lang and xml:space inherited, xml:id not, xml:base joined along
+    /// the omitted ancestors (RFC 3986 resolution).
+    #[test]
+    fn c14n11_inherits_simple_attributes_and_fixes_up_base() {
+        assert_eq!(
+            subset(Algorithm::C14n11, DOC, "x"),
+            r#"<e xmlns:p="urn:p" Id="x" xml:base="http://a/b/c/d" xml:lang="ru" xml:space="preserve"></e>"#
+        );
+        assert_eq!(
+            subset(Algorithm::C14n11, DOC, "y"),
+            r#"<f xmlns:p="urn:p" Id="y" xml:base="http://a/b/c/" xml:lang="de" xml:space="preserve"></f>"#
+        );
+    }
+
+    /// Exclusive C14N inherits no xml:* attribute and renders only used namespaces.
+    #[test]
+    fn exclusive_inherits_nothing() {
+        assert_eq!(
+            subset(Algorithm::Exclusive, DOC, "x"),
+            r#"<e Id="x" xml:base="d"></e>"#
+        );
+    }
+
+    #[test]
+    fn missing_and_duplicate_ids_are_errors() {
+        let opts = Options::new(Algorithm::Exclusive).subset("z");
+        assert!(matches!(
+            canonicalize_to_vec(DOC.as_bytes(), &opts),
+            Err(crate::C14nError::IdNotFound { .. })
+        ));
+        let dup = r#"<r><a Id="z"/><b><c ID="z"/></b></r>"#;
+        assert!(matches!(
+            canonicalize_to_vec(dup.as_bytes(), &opts),
+            Err(crate::C14nError::Xml(
+                rsmev_xml::XmlError::DuplicateId { .. }
+            ))
+        ));
+    }
+}
