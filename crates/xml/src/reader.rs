@@ -7,7 +7,7 @@ use std::collections::HashSet;
 
 use quick_xml::parser::{ElementParser, Parser, PiParser};
 
-use crate::names::{eq_str, is_xml_char, split_qname};
+use crate::names::{cmp_str, eq_str, is_xml_char, split_qname};
 use crate::{Limits, XmlError};
 
 /// The namespace the `xml` prefix is bound to by definition.
@@ -587,17 +587,11 @@ impl<'a> Reader<'a> {
                 a.ns = resolve(bindings, a.prefix, false, pos)?;
             }
         }
-        for (n, a) in tag.attrs.iter().enumerate() {
-            for b in &tag.attrs[..n] {
-                if eq_str(a.qname, b.qname)
-                    || (!a.ns.is_empty() && eq_str(a.local, b.local) && eq_str(&a.ns, &b.ns))
-                {
-                    return Err(XmlError::DuplicateAttribute {
-                        name: a.qname.into(),
-                        pos,
-                    });
-                }
-            }
+        if let Some(name) = duplicate_attribute(&tag.attrs) {
+            return Err(XmlError::DuplicateAttribute {
+                name: name.into(),
+                pos,
+            });
         }
         if let Some(seen) = self.ids.as_mut() {
             for (n, a) in tag.attrs.iter().enumerate() {
@@ -618,6 +612,40 @@ impl<'a> Reader<'a> {
         self.scopes.push((mark, qname));
         Ok(())
     }
+}
+
+/// A repeated attribute name, literal or expanded (two prefixes bound to one URI). Pairwise
+/// for the usual handful of attributes; sorted above that, so an element at the attribute
+/// limit costs O(n log n), not O(n²).
+fn duplicate_attribute<'t>(attrs: &'t [Attribute<'_>]) -> Option<&'t str> {
+    const PAIRWISE: usize = 12;
+    let same = |a: &Attribute<'_>, b: &Attribute<'_>| {
+        eq_str(a.qname, b.qname)
+            || (!a.ns.is_empty() && eq_str(a.local, b.local) && eq_str(&a.ns, &b.ns))
+    };
+    if attrs.len() <= PAIRWISE {
+        for (n, a) in attrs.iter().enumerate() {
+            if attrs[..n].iter().any(|b| same(a, b)) {
+                return Some(a.qname);
+            }
+        }
+        return None;
+    }
+    let mut by_qname: Vec<&str> = attrs.iter().map(|a| a.qname).collect();
+    by_qname.sort_unstable_by(|a, b| cmp_str(a, b));
+    if let Some(w) = by_qname.windows(2).find(|w| eq_str(w[0], w[1])) {
+        return Some(w[0]);
+    }
+    let mut expanded: Vec<(&str, &str, &str)> = attrs
+        .iter()
+        .filter(|a| !a.ns.is_empty())
+        .map(|a| (a.ns.as_ref(), a.local, a.qname))
+        .collect();
+    expanded.sort_unstable_by(|a, b| cmp_str(a.0, b.0).then_with(|| cmp_str(a.1, b.1)));
+    expanded
+        .windows(2)
+        .find(|w| eq_str(w[0].0, w[1].0) && eq_str(w[0].1, w[1].1))
+        .map(|w| w[1].2)
 }
 
 fn check_name<'s>(

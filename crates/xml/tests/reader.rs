@@ -134,3 +134,17 @@ fn refusals_name_their_cause() {
         assert!(ok(&err), "{doc}: wrong error {err:?}");
     }
 }
+
+/// Above the pairwise threshold the duplicate check sorts; both paths must agree.
+#[test]
+fn duplicate_attributes_among_many() {
+    let many: String = (0..40).map(|i| format!(" a{i}='{i}'")).collect();
+    assert!(events(&format!("<r xmlns:p='u' xmlns:q='u'{many}/>")).is_ok());
+    for extra in [" a7='x'", " p:z='1' q:z='2'"] {
+        let doc = format!("<r xmlns:p='u' xmlns:q='u'{many}{extra}/>");
+        assert!(
+            matches!(events(&doc), Err(XmlError::DuplicateAttribute { .. })),
+            "{extra}"
+        );
+    }
+}
