@@ -95,43 +95,21 @@ impl<'a> Smev<'a> {
     }
 
     fn write_text<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &str) {
-        let b = t.as_bytes();
-        let mut start = 0;
-        let mut i = 0;
-        while i < b.len() {
-            let c = b[i];
-            let esc: Option<Cow<'static, str>> = match c {
-                b'&' => Some("&amp;".into()),
-                b'<' => Some("&lt;".into()),
-                b'>' => {
-                    let prev = if i > 0 { Some(b[i - 1]) } else { self.last };
-                    matches!(prev, None | Some(b']')).then(|| "&gt;".into())
-                }
-                b'\r' => Some("&#xd;".into()),
-                0x7F => Some("&#x7f;".into()),
-                0xC2 if matches!(b.get(i + 1), Some(0x80..=0x9F)) => {
-                    Some(format!("&#x{:x};", b[i + 1]).into())
-                }
-                _ => None,
-            };
-            if let Some(e) = esc {
-                out.put(&b[start..i]);
-                out.s(&e);
-                i += if c == 0xC2 { 2 } else { 1 };
-                start = i;
-            } else {
-                i += 1;
-            }
-        }
-        out.put(&b[start..]);
-        if let Some(&l) = b.last() {
+        woodstox(out, t, false, self.last);
+        if let Some(&l) = t.as_bytes().last() {
             self.last = Some(l);
         }
     }
 }
 
 fn attr_value<S: Sink + ?Sized>(out: &mut Out<'_, S>, v: &str) {
-    let b = v.as_bytes();
+    woodstox(out, v, true, None);
+}
+
+/// Woodstox's escaping, for text (`attr == false`; `last` is the byte written just before
+/// `t` in the same text, if any) or for a double-quoted attribute value.
+fn woodstox<S: Sink + ?Sized>(out: &mut Out<'_, S>, t: &str, attr: bool, last: Option<u8>) {
+    let b = t.as_bytes();
     let mut start = 0;
     let mut i = 0;
     while i < b.len() {
@@ -139,9 +117,13 @@ fn attr_value<S: Sink + ?Sized>(out: &mut Out<'_, S>, v: &str) {
         let esc: Option<Cow<'static, str>> = match c {
             b'&' => Some("&amp;".into()),
             b'<' => Some("&lt;".into()),
-            b'"' => Some("&quot;".into()),
-            b'\t' => Some("&#x9;".into()),
-            b'\n' => Some("&#xa;".into()),
+            b'"' if attr => Some("&quot;".into()),
+            b'\t' if attr => Some("&#x9;".into()),
+            b'\n' if attr => Some("&#xa;".into()),
+            b'>' if !attr => {
+                let prev = if i > 0 { Some(b[i - 1]) } else { last };
+                matches!(prev, None | Some(b']')).then(|| "&gt;".into())
+            }
             b'\r' => Some("&#xd;".into()),
             0x7F => Some("&#x7f;".into()),
             0xC2 if matches!(b.get(i + 1), Some(0x80..=0x9F)) => {
