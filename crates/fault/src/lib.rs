@@ -25,6 +25,28 @@ pub enum FaultCode {
     ReferenceNotFound,
     /// A transform or canonicalization algorithm is not supported or not allowed.
     UnsupportedAlgorithm,
+    /// A legacy algorithm (GOST R 34.10-2001, GOST R 34.11-94, SHA-1) that policy does not admit.
+    LegacyAlgorithmRefused,
+    /// The message carries no signature where the protocol requires one.
+    SignatureNotFound,
+    /// The signature's structure (SignedInfo, References, KeyInfo) breaks XMLDSig or the profile.
+    MalformedSignature,
+    /// A Reference's digest does not match the signed content: the content changed after signing.
+    DigestMismatch,
+    /// The SignatureValue does not verify over SignedInfo with the signer's key.
+    SignatureInvalid,
+    /// The signature covers an element other than the one the protocol requires (wrapping).
+    SignedElementMismatch,
+    /// The signer's certificate cannot be parsed or carries an unusable key.
+    CertificateInvalid,
+    /// The signer's certificate is outside its validity period.
+    CertificateExpired,
+    /// The signer's certificate has been revoked.
+    CertificateRevoked,
+    /// No path from the signer's certificate to a trusted certificate.
+    CertificateUntrusted,
+    /// The certificate may not be used for signing (key usage, basic constraints).
+    CertificateUsageInvalid,
 }
 
 impl FaultCode {
@@ -36,6 +58,17 @@ impl FaultCode {
         FaultCode::DuplicateId,
         FaultCode::ReferenceNotFound,
         FaultCode::UnsupportedAlgorithm,
+        FaultCode::LegacyAlgorithmRefused,
+        FaultCode::SignatureNotFound,
+        FaultCode::MalformedSignature,
+        FaultCode::DigestMismatch,
+        FaultCode::SignatureInvalid,
+        FaultCode::SignedElementMismatch,
+        FaultCode::CertificateInvalid,
+        FaultCode::CertificateExpired,
+        FaultCode::CertificateRevoked,
+        FaultCode::CertificateUntrusted,
+        FaultCode::CertificateUsageInvalid,
     ];
 
     /// rsmev's stable detail code; also the metric label value.
@@ -47,6 +80,17 @@ impl FaultCode {
             FaultCode::DuplicateId => "RSMEV-DSIG-DUPLICATE-ID",
             FaultCode::ReferenceNotFound => "RSMEV-DSIG-REFERENCE-NOT-FOUND",
             FaultCode::UnsupportedAlgorithm => "RSMEV-DSIG-UNSUPPORTED-ALGORITHM",
+            FaultCode::LegacyAlgorithmRefused => "RSMEV-DSIG-LEGACY-ALGORITHM",
+            FaultCode::SignatureNotFound => "RSMEV-DSIG-NO-SIGNATURE",
+            FaultCode::MalformedSignature => "RSMEV-DSIG-MALFORMED",
+            FaultCode::DigestMismatch => "RSMEV-DSIG-DIGEST-MISMATCH",
+            FaultCode::SignatureInvalid => "RSMEV-DSIG-SIGNATURE-INVALID",
+            FaultCode::SignedElementMismatch => "RSMEV-DSIG-WRONG-SIGNED-ELEMENT",
+            FaultCode::CertificateInvalid => "RSMEV-CERT-INVALID",
+            FaultCode::CertificateExpired => "RSMEV-CERT-EXPIRED",
+            FaultCode::CertificateRevoked => "RSMEV-CERT-REVOKED",
+            FaultCode::CertificateUntrusted => "RSMEV-CERT-UNTRUSTED",
+            FaultCode::CertificateUsageInvalid => "RSMEV-CERT-USAGE",
         }
     }
 
@@ -58,7 +102,18 @@ impl FaultCode {
             | FaultCode::MessageTooLarge => "SMEV-403",
             FaultCode::DuplicateId
             | FaultCode::ReferenceNotFound
-            | FaultCode::UnsupportedAlgorithm => "SMEV-100",
+            | FaultCode::UnsupportedAlgorithm
+            | FaultCode::LegacyAlgorithmRefused
+            | FaultCode::SignatureNotFound
+            | FaultCode::MalformedSignature
+            | FaultCode::DigestMismatch
+            | FaultCode::SignatureInvalid
+            | FaultCode::SignedElementMismatch
+            | FaultCode::CertificateInvalid
+            | FaultCode::CertificateExpired
+            | FaultCode::CertificateRevoked
+            | FaultCode::CertificateUntrusted
+            | FaultCode::CertificateUsageInvalid => "SMEV-100",
         }
     }
 
@@ -77,6 +132,27 @@ impl FaultCode {
             FaultCode::UnsupportedAlgorithm => {
                 "Алгоритм преобразования или подписи не поддерживается"
             }
+            FaultCode::LegacyAlgorithmRefused => {
+                "Устаревший алгоритм подписи или хеширования не допускается политикой"
+            }
+            FaultCode::SignatureNotFound => "Отсутствует ЭП-ОВ",
+            FaultCode::MalformedSignature => "Структура электронной подписи некорректна",
+            FaultCode::DigestMismatch => {
+                "Хеш подписанных данных не совпадает: данные изменены после подписания"
+            }
+            FaultCode::SignatureInvalid => "Электронная подпись не прошла проверку",
+            FaultCode::SignedElementMismatch => {
+                "Подписан не тот элемент сообщения, который требует протокол"
+            }
+            FaultCode::CertificateInvalid => "Сертификат ЭП некорректен",
+            FaultCode::CertificateExpired => "Срок действия сертификата ЭП истёк или не наступил",
+            FaultCode::CertificateRevoked => "Сертификат ЭП отозван",
+            FaultCode::CertificateUntrusted => {
+                "Сертификат ЭП выдан не доверенным удостоверяющим центром"
+            }
+            FaultCode::CertificateUsageInvalid => {
+                "Сертификат ЭП не предназначен для электронной подписи"
+            }
         }
     }
 
@@ -92,6 +168,27 @@ impl FaultCode {
             FaultCode::ReferenceNotFound => "No element carries the referenced Id",
             FaultCode::UnsupportedAlgorithm => {
                 "The transform or signature algorithm is not supported"
+            }
+            FaultCode::LegacyAlgorithmRefused => {
+                "A legacy signature or digest algorithm is not admitted by policy"
+            }
+            FaultCode::SignatureNotFound => "The message carries no agency signature",
+            FaultCode::MalformedSignature => "The signature structure is malformed",
+            FaultCode::DigestMismatch => {
+                "The digest of the signed data does not match: the data changed after signing"
+            }
+            FaultCode::SignatureInvalid => "The signature value does not verify",
+            FaultCode::SignedElementMismatch => {
+                "The signature does not cover the element the protocol requires"
+            }
+            FaultCode::CertificateInvalid => "The signer's certificate is invalid",
+            FaultCode::CertificateExpired => "The signer's certificate is expired or not yet valid",
+            FaultCode::CertificateRevoked => "The signer's certificate is revoked",
+            FaultCode::CertificateUntrusted => {
+                "The signer's certificate does not chain to a trusted certificate"
+            }
+            FaultCode::CertificateUsageInvalid => {
+                "The signer's certificate is not meant for digital signatures"
             }
         }
     }
