@@ -61,10 +61,18 @@ pub(crate) fn run<'a, S: Sink + ?Sized, E: Emitter<'a>>(
     out: &mut Out<'_, S>,
 ) -> Result<(), C14nError> {
     let subset = opts.subset.as_deref();
-    let inherit =
-        subset.is_some() && !opts.smev_transform && opts.algorithm != Algorithm::Exclusive;
+    let at = if subset.is_some() {
+        None
+    } else {
+        opts.subset_at
+    };
+    let selecting = subset.is_some() || at.is_some();
+    let inherit = selecting && !opts.smev_transform && opts.algorithm != Algorithm::Exclusive;
     // Whole document: always emitting. Subset: emitting between the apex's start and end.
-    let mut emitting = subset.is_none();
+    let mut emitting = !selecting;
+    // Inside the element the enveloped-signature transform removes: nothing is written until
+    // its end tag at this depth.
+    let mut skip_depth: Option<usize> = None;
     let mut apex_depth = 0usize;
     let mut found = false;
     let mut root_done = false;
@@ -72,11 +80,31 @@ pub(crate) fn run<'a, S: Sink + ?Sized, E: Emitter<'a>>(
     let mut xml_attrs: Vec<(usize, &'a str, Cow<'a, str>)> = Vec::new();
     let none = Inherited::default();
     loop {
-        match r.next()? {
+        let ev = r.next()?;
+        if let Some(d) = skip_depth {
+            if let Event::End { depth, .. } = ev
+                && depth == d
+            {
+                skip_depth = None;
+                if emitting && selecting && depth == apex_depth {
+                    emitting = false;
+                }
+            }
+            continue;
+        }
+        match ev {
+            Event::Start if opts.exclude_at == Some(r.start_tag().pos) => {
+                skip_depth = Some(r.depth());
+                // Excluding the apex itself leaves an empty subset; it still counts as found.
+                if !emitting && !found && is_apex(&r, subset, at) {
+                    found = true;
+                    apex_depth = r.depth();
+                }
+            }
             Event::Start => {
                 if emitting {
                     em.start(out, &r, false, &none)?;
-                } else if !found && subset.is_some_and(|id| r.start_tag().has_id(id)) {
+                } else if !found && is_apex(&r, subset, at) {
                     found = true;
                     emitting = true;
                     apex_depth = r.depth();
@@ -96,7 +124,7 @@ pub(crate) fn run<'a, S: Sink + ?Sized, E: Emitter<'a>>(
             Event::End { qname, depth } => {
                 if emitting {
                     em.end(out, qname);
-                    if subset.is_some() && depth == apex_depth {
+                    if selecting && depth == apex_depth {
                         emitting = false;
                     }
                 } else {
@@ -125,12 +153,20 @@ pub(crate) fn run<'a, S: Sink + ?Sized, E: Emitter<'a>>(
             Event::Eof => break,
         }
     }
-    match subset {
-        Some(id) if !found => Err(C14nError::IdNotFound { id: id.into() }),
+    match (subset, at) {
+        (Some(id), _) if !found => Err(C14nError::IdNotFound { id: id.into() }),
+        (None, Some(pos)) if !found => Err(C14nError::NoElementAt { pos }),
         _ => {
             out.flush();
             Ok(())
         }
+    }
+}
+
+fn is_apex(r: &Reader<'_>, subset: Option<&str>, at: Option<usize>) -> bool {
+    match subset {
+        Some(id) => r.start_tag().has_id(id),
+        None => at == Some(r.start_tag().pos),
     }
 }
 
@@ -244,5 +280,60 @@ mod tests {
                 rsmev_xml::XmlError::DuplicateId { .. }
             ))
         ));
+    }
+}
+
+#[cfg(test)]
+mod selection_tests {
+    use crate::{Algorithm, C14nError, Options, canonicalize_to_vec};
+
+    const DOC: &str =
+        "<r xmlns:p=\"urn:p\"><p:a Id=\"a\">t<p:s>sig<x/></p:s><!--c-->u</p:a><b/></r>";
+
+    fn run(opts: &Options) -> Result<String, C14nError> {
+        canonicalize_to_vec(DOC.as_bytes(), opts).map(|v| String::from_utf8(v).unwrap())
+    }
+
+    /// Selecting by start offset is the same subset as selecting by the element's Id.
+    #[test]
+    fn subset_at_equals_subset_by_id() {
+        let pos = DOC.find("<p:a").unwrap();
+        for alg in [Algorithm::C14n10, Algorithm::C14n11, Algorithm::Exclusive] {
+            assert_eq!(
+                run(&Options::new(alg).subset_at(pos)).unwrap(),
+                run(&Options::new(alg).subset("a")).unwrap()
+            );
+        }
+        assert_eq!(
+            run(&Options::new(Algorithm::Exclusive).subset_at(pos + 1)),
+            Err(C14nError::NoElementAt { pos: pos + 1 })
+        );
+    }
+
+    /// The enveloped-signature transform drops the element and all it contains, nothing else:
+    /// the text around it and (with comments) the comment after it stay.
+    #[test]
+    fn exclude_at_drops_exactly_one_subtree() {
+        let sig = DOC.find("<p:s").unwrap();
+        let opts = Options::new(Algorithm::Exclusive)
+            .subset("a")
+            .exclude_at(sig);
+        assert_eq!(
+            run(&opts).unwrap(),
+            "<p:a xmlns:p=\"urn:p\" Id=\"a\">tu</p:a>"
+        );
+        let opts = Options::new(Algorithm::C14n10)
+            .with_comments(true)
+            .exclude_at(sig);
+        assert_eq!(
+            run(&opts).unwrap(),
+            "<r xmlns:p=\"urn:p\"><p:a Id=\"a\">t<!--c-->u</p:a><b></b></r>"
+        );
+        // Excluding the apex itself leaves nothing, and is not an error.
+        let apex = DOC.find("<p:a").unwrap();
+        let opts = Options::new(Algorithm::Exclusive)
+            .subset("a")
+            .exclude_at(apex);
+        assert_eq!(run(&opts).unwrap(), "");
     }
 }

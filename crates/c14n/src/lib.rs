@@ -86,6 +86,13 @@ pub struct Options {
     /// Canonicalize only the element carrying this Id (`Id`, `ID`, `id`, `wsu:Id`, `xml:id`)
     /// and its descendants.
     pub subset: Option<String>,
+    /// Canonicalize only the element whose start tag begins at this byte offset of the
+    /// prepared document (see [`canonicalize_prepared`]) — how a SignedInfo, which carries no
+    /// Id, is selected. Ignored when `subset` is set.
+    pub subset_at: Option<usize>,
+    /// The enveloped-signature transform: leave out the element whose start tag begins at this
+    /// byte offset of the prepared document, with everything inside it.
+    pub exclude_at: Option<usize>,
     pub limits: Limits,
 }
 
@@ -97,6 +104,8 @@ impl Options {
             inclusive_prefixes: Vec::new(),
             smev_transform: false,
             subset: None,
+            subset_at: None,
+            exclude_at: None,
             limits: Limits::default(),
         }
     }
@@ -108,6 +117,18 @@ impl Options {
 
     pub fn subset(mut self, id: impl Into<String>) -> Self {
         self.subset = Some(id.into());
+        self
+    }
+
+    /// Select the element starting at byte `pos` of the prepared document.
+    pub fn subset_at(mut self, pos: usize) -> Self {
+        self.subset_at = Some(pos);
+        self
+    }
+
+    /// Omit the element starting at byte `pos` of the prepared document (enveloped signature).
+    pub fn exclude_at(mut self, pos: usize) -> Self {
+        self.exclude_at = Some(pos);
         self
     }
 
@@ -157,6 +178,8 @@ pub enum C14nError {
     Xml(#[from] XmlError),
     #[error("no element carries Id `{id}`")]
     IdNotFound { id: String },
+    #[error("no element starts at byte {pos}")]
+    NoElementAt { pos: usize },
     #[error(
         "the SMEV transform is not defined for elements in no namespace (`{name}` at byte {pos})"
     )]
@@ -172,7 +195,9 @@ impl C14nError {
     pub fn fault_code(&self) -> FaultCode {
         match self {
             C14nError::Xml(e) => e.fault_code(),
-            C14nError::IdNotFound { .. } => FaultCode::ReferenceNotFound,
+            C14nError::IdNotFound { .. } | C14nError::NoElementAt { .. } => {
+                FaultCode::ReferenceNotFound
+            }
             C14nError::SmevUnqualifiedElement { .. } => FaultCode::UnsupportedAlgorithm,
             C14nError::InvalidPrefix { .. } | C14nError::Options(_) => {
                 FaultCode::UnsupportedAlgorithm
@@ -187,9 +212,21 @@ pub fn canonicalize<S: Sink + ?Sized>(
     opts: &Options,
     sink: &mut S,
 ) -> Result<(), C14nError> {
-    opts.validate()?;
     let doc = rsmev_xml::prepare(input, &opts.limits)?;
-    let mut reader = Reader::new(&doc, opts.limits.clone());
+    canonicalize_prepared(&doc, opts, sink)
+}
+
+/// Canonicalizes a document already checked and normalized by [`rsmev_xml::prepare`] with the
+/// same limits. Byte offsets in `opts` (`subset_at`, `exclude_at`) refer to this text, so a
+/// caller that locates elements in a first pass and canonicalizes parts of the document in
+/// later ones prepares it once and passes the same text to every pass.
+pub fn canonicalize_prepared<S: Sink + ?Sized>(
+    doc: &str,
+    opts: &Options,
+    sink: &mut S,
+) -> Result<(), C14nError> {
+    opts.validate()?;
+    let mut reader = Reader::new(doc, opts.limits.clone());
     if opts.subset.is_some() {
         reader = reader.track_ids();
     }
