@@ -214,3 +214,25 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod docs {
+    use super::FaultCode;
+
+    /// docs/faults.md is what operators read: every code, with its SMEV code and both texts.
+    #[test]
+    fn docs_list_every_code() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/faults.md");
+        let doc = std::fs::read_to_string(path).expect("docs/faults.md");
+        for c in FaultCode::ALL {
+            let row = format!(
+                "| `{}` | {} | {} | {} |",
+                c.as_str(),
+                c.smev_code(),
+                c.text_en(),
+                c.text_ru()
+            );
+            assert!(doc.contains(&row), "docs/faults.md lacks or misstates:\n{row}");
+        }
+    }
+}

@@ -146,6 +146,13 @@ impl<'a> Reader<'a> {
         &self.tag
     }
 
+    /// Byte offset of the first byte not yet consumed. Right after an [`Event::End`] of an
+    /// element written with an end tag, that is just past its `>`; after a self-closing
+    /// element's `End`, just past `/>`.
+    pub fn offset(&self) -> usize {
+        self.pos
+    }
+
     /// Current element depth (0 outside the root).
     pub fn depth(&self) -> usize {
         self.scopes.len()
