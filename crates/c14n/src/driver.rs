@@ -88,6 +88,9 @@ pub(crate) fn run<'a, S: Sink + ?Sized, E: Emitter<'a>>(
                 skip_depth = None;
                 if emitting && selecting && depth == apex_depth {
                     emitting = false;
+                    if opts.stop_after_subset {
+                        break;
+                    }
                 }
             }
             continue;
@@ -126,6 +129,9 @@ pub(crate) fn run<'a, S: Sink + ?Sized, E: Emitter<'a>>(
                     em.end(out, qname);
                     if selecting && depth == apex_depth {
                         emitting = false;
+                        if opts.stop_after_subset {
+                            break;
+                        }
                     }
                 } else {
                     while xml_attrs.last().is_some_and(|x| x.0 >= depth) {
@@ -308,6 +314,19 @@ mod selection_tests {
             run(&Options::new(Algorithm::Exclusive).subset_at(pos + 1)),
             Err(C14nError::NoElementAt { pos: pos + 1 })
         );
+    }
+
+    /// Stopping at the subset's end gives the same bytes; it is the caller's promise that the
+    /// rest was checked (a duplicate Id after the subset goes unseen, by design).
+    #[test]
+    fn stop_after_subset_gives_the_same_bytes() {
+        let full = Options::new(Algorithm::Exclusive).subset("a");
+        let early = full.clone().stop_after_subset(true);
+        assert_eq!(run(&early).unwrap(), run(&full).unwrap());
+        let dup = DOC.replace("<b/>", "<b Id=\"a\"/>");
+        let dup_run = |o: &Options| canonicalize_to_vec(dup.as_bytes(), o);
+        assert!(dup_run(&full).is_err());
+        assert!(dup_run(&early).is_ok());
     }
 
     /// The enveloped-signature transform drops the element and all it contains, nothing else:

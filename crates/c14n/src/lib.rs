@@ -93,6 +93,10 @@ pub struct Options {
     /// The enveloped-signature transform: leave out the element whose start tag begins at this
     /// byte offset of the prepared document, with everything inside it.
     pub exclude_at: Option<usize>,
+    /// Stop reading when the selected subset ends. Only for a caller that has already read the
+    /// whole document with the same limits and refused duplicate Ids (the signature verifier
+    /// does, in its first pass): otherwise the rest of the document goes unchecked.
+    pub stop_after_subset: bool,
     pub limits: Limits,
 }
 
@@ -106,6 +110,7 @@ impl Options {
             subset: None,
             subset_at: None,
             exclude_at: None,
+            stop_after_subset: false,
             limits: Limits::default(),
         }
     }
@@ -123,6 +128,12 @@ impl Options {
     /// Select the element starting at byte `pos` of the prepared document.
     pub fn subset_at(mut self, pos: usize) -> Self {
         self.subset_at = Some(pos);
+        self
+    }
+
+    /// See [`Options::stop_after_subset`].
+    pub fn stop_after_subset(mut self, yes: bool) -> Self {
+        self.stop_after_subset = yes;
         self
     }
 
@@ -227,7 +238,7 @@ pub fn canonicalize_prepared<S: Sink + ?Sized>(
 ) -> Result<(), C14nError> {
     opts.validate()?;
     let mut reader = Reader::new(doc, opts.limits.clone());
-    if opts.subset.is_some() {
+    if opts.subset.is_some() && !opts.stop_after_subset {
         reader = reader.track_ids();
     }
     let mut out = out::Out::new(sink);
