@@ -8,7 +8,7 @@ use openssl::ec::EcKey;
 use openssl::ecdsa::EcdsaSig;
 use openssl::pkey::{Id, PKey, Private};
 use openssl::pkey_ctx::PkeyCtx;
-use openssl::rsa::Padding;
+use openssl::rsa::{Padding, Rsa};
 use rsmev_gost::{KeySize, ParamSet, SigningKey};
 use zeroize::Zeroizing;
 
@@ -130,19 +130,27 @@ impl PrivateKey {
     fn from_openssl(pkey: PKey<Private>) -> Result<PrivateKey, CryptoError> {
         let ossl =
             |e: openssl::error::ErrorStack| CryptoError::MalformedKey(format!("OpenSSL: {e}"));
-        let secret = match pkey.id() {
+        let spki = pkey.public_key_to_der().map_err(ossl)?;
+        let (secret, public) = match pkey.id() {
             Id::RSA => {
                 let rsa = pkey.rsa().map_err(ossl)?;
                 if !rsa.check_key().map_err(ossl)? {
                     return Err(CryptoError::MalformedKey("inconsistent RSA key".into()));
                 }
-                Secret::Rsa(pkey.clone())
+                let n = rsa.n().to_owned().map_err(ossl)?;
+                let e = rsa.e().to_owned().map_err(ossl)?;
+                let public = Rsa::from_public_components(n, e).map_err(ossl)?;
+                (
+                    Secret::Rsa(pkey.clone()),
+                    PublicKey::from_rsa(public, spki)?,
+                )
             }
             Id::EC => {
                 let key = pkey.ec_key().map_err(ossl)?;
                 key.check_key().map_err(ossl)?;
                 let half = ec_half(key.group())?;
-                Secret::Ec { key, half }
+                let public = EcKey::from_public_key(key.group(), key.public_key()).map_err(ossl)?;
+                (Secret::Ec { key, half }, PublicKey::from_ec(public, spki)?)
             }
             other => {
                 return Err(CryptoError::UnsupportedKey(format!(
@@ -150,12 +158,7 @@ impl PrivateKey {
                 )));
             }
         };
-        let spki = pkey.public_key_to_der().map_err(ossl)?;
-        let public = PKey::public_key_from_der(&spki).map_err(ossl)?;
-        Ok(PrivateKey {
-            secret,
-            public: PublicKey::from_openssl(public, spki)?,
-        })
+        Ok(PrivateKey { secret, public })
     }
 
     pub fn kind(&self) -> KeyKind {

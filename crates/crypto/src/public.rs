@@ -4,16 +4,16 @@ use std::fmt;
 use std::hash::Hash;
 use std::sync::Arc;
 
-use der::Decode;
-use der::asn1::OctetStringRef;
+use der::asn1::{ObjectIdentifier, OctetStringRef, UintRef};
+use der::{Decode, Reader, SliceReader};
 use openssl::bn::{BigNum, BigNumContext};
-use openssl::ec::EcKey;
+use openssl::ec::{EcGroup, EcKey, EcPoint, PointConversionForm};
 use openssl::ecdsa::EcdsaSig;
 use openssl::md::Md;
 use openssl::nid::Nid;
-use openssl::pkey::{Id, PKey, Public};
+use openssl::pkey::{PKey, Public};
 use openssl::pkey_ctx::PkeyCtx;
-use openssl::rsa::Padding;
+use openssl::rsa::{Padding, Rsa};
 use rsmev_gost::ParamSet;
 use spki::SubjectPublicKeyInfoRef;
 
@@ -143,10 +143,42 @@ impl PublicKey {
             return Ok(PublicKey::from_gost(kind, key, der.to_vec()));
         }
         match oid.as_str() {
-            OID_RSA | OID_EC => {
-                let pkey = PKey::public_key_from_der(der)
-                    .map_err(|e| CryptoError::MalformedKey(format!("OpenSSL: {e}")))?;
-                PublicKey::from_openssl(pkey, der.to_vec())
+            OID_RSA => {
+                // RFC 3279 §2.3.1: parameters NULL. Some encoders omit them; both are read.
+                if spki.algorithm.parameters.is_some_and(|p| !p.is_null()) {
+                    return Err(CryptoError::MalformedKey(
+                        "RSA key parameters are not NULL".into(),
+                    ));
+                }
+                let rsa = rsa_public_key(key_bits)?;
+                PublicKey::from_rsa(rsa, der.to_vec())
+            }
+            OID_EC => {
+                // RFC 5480 §2.1.1: namedCurve only; explicit parameters are refused.
+                let params = spki.algorithm.parameters.ok_or_else(|| {
+                    CryptoError::MalformedKey("EC key without curve parameters".into())
+                })?;
+                let curve: ObjectIdentifier = params.decode_as().map_err(|_| {
+                    CryptoError::UnsupportedKey("EC key with explicit curve parameters".into())
+                })?;
+                let nid = match curve.to_string().as_str() {
+                    "1.2.840.10045.3.1.7" => Nid::X9_62_PRIME256V1,
+                    "1.3.132.0.34" => Nid::SECP384R1,
+                    "1.3.132.0.35" => Nid::SECP521R1,
+                    other => {
+                        return Err(CryptoError::UnsupportedKey(format!(
+                            "EC key on curve {other}"
+                        )));
+                    }
+                };
+                let bad = |e: openssl::error::ErrorStack| {
+                    CryptoError::MalformedKey(format!("EC public key: {e}"))
+                };
+                let group = EcGroup::from_curve_name(nid).map_err(bad)?;
+                let mut ctx = BigNumContext::new().map_err(bad)?;
+                let point = EcPoint::from_bytes(&group, key_bits, &mut ctx).map_err(bad)?;
+                let key = EcKey::from_public_key(&group, &point).map_err(bad)?;
+                PublicKey::from_ec(key, der.to_vec())
             }
             _ => Err(CryptoError::UnsupportedKey(format!(
                 "public key algorithm {oid}"
@@ -178,47 +210,61 @@ impl PublicKey {
         }))
     }
 
-    /// An RSA or EC key OpenSSL parsed; anything else is refused.
-    pub(crate) fn from_openssl(pkey: PKey<Public>, spki: Vec<u8>) -> Result<Self, CryptoError> {
-        let ossl =
-            |e: openssl::error::ErrorStack| CryptoError::MalformedKey(format!("OpenSSL: {e}"));
-        let (kind, material) = match pkey.id() {
-            Id::RSA => {
-                let bits = pkey.bits();
-                if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
-                    return Err(CryptoError::UnsupportedKey(format!(
-                        "RSA key of {bits} bits (admitted: {RSA_MIN_BITS}–{RSA_MAX_BITS})"
-                    )));
-                }
-                (
-                    KeyKind::Rsa,
-                    Material::Rsa {
-                        pkey: pkey.clone(),
-                        bits,
-                    },
-                )
-            }
-            Id::EC => {
-                let key = pkey.ec_key().map_err(ossl)?;
-                let kind = ec_kind(key.group().curve_name())?;
-                key.check_key().map_err(|e| {
-                    CryptoError::MalformedKey(format!("EC point not on its curve: {e}"))
-                })?;
-                let half = ec_half(key.group())?;
-                (kind, Material::Ec { key, half })
-            }
-            other => {
-                return Err(CryptoError::UnsupportedKey(format!(
-                    "public key type {other:?}"
-                )));
-            }
-        };
-        let identity = pkey.public_key_to_der().map_err(ossl)?;
+    /// Keys are assembled from their components rather than through OpenSSL's SPKI decoder,
+    /// which in OpenSSL 3.0 costs more than a verification.
+    pub(crate) fn from_rsa(rsa: Rsa<Public>, spki: Vec<u8>) -> Result<Self, CryptoError> {
+        let bits = rsa.n().num_bits() as u32;
+        if !(RSA_MIN_BITS..=RSA_MAX_BITS).contains(&bits) {
+            return Err(CryptoError::UnsupportedKey(format!(
+                "RSA key of {bits} bits (admitted: {RSA_MIN_BITS}–{RSA_MAX_BITS})"
+            )));
+        }
+        // An even modulus is no RSA modulus; e = 1 (or any even e) makes every "signature"
+        // trivially forgeable or unverifiable.
+        let one = BigNum::from_u32(1).map_err(|e| CryptoError::MalformedKey(e.to_string()))?;
+        if !rsa.n().is_bit_set(0) || !rsa.e().is_bit_set(0) || rsa.e() == &*one {
+            return Err(CryptoError::MalformedKey(
+                "RSA modulus or public exponent is not valid".into(),
+            ));
+        }
+        let identity = [
+            der_util::tlv(0x02, &rsa.n().to_vec()),
+            der_util::tlv(0x02, &rsa.e().to_vec()),
+        ]
+        .concat();
+        let pkey = PKey::from_rsa(rsa).map_err(|e| CryptoError::MalformedKey(e.to_string()))?;
+        Ok(PublicKey(Arc::new(Inner {
+            kind: KeyKind::Rsa,
+            spki,
+            identity,
+            material: Material::Rsa { pkey, bits },
+        })))
+    }
+
+    pub(crate) fn from_ec(key: EcKey<Public>, spki: Vec<u8>) -> Result<Self, CryptoError> {
+        let kind = ec_kind(key.group().curve_name())?;
+        let bad = |e: openssl::error::ErrorStack| CryptoError::MalformedKey(e.to_string());
+        let mut ctx = BigNumContext::new().map_err(bad)?;
+        // The admitted curves have cofactor 1, so a finite point on the curve lies in the
+        // prime-order group: no multiplication by the order (EC_KEY_check_key) is needed.
+        let (group, point) = (key.group(), key.public_key());
+        if point.is_infinity(group) || !point.is_on_curve(group, &mut ctx).map_err(bad)? {
+            return Err(CryptoError::MalformedKey(
+                "EC point is not a finite point of its curve".into(),
+            ));
+        }
+        let half = ec_half(group)?;
+        let mut identity = vec![kind as u8];
+        identity.extend(
+            point
+                .to_bytes(group, PointConversionForm::UNCOMPRESSED, &mut ctx)
+                .map_err(bad)?,
+        );
         Ok(PublicKey(Arc::new(Inner {
             kind,
             spki,
             identity,
-            material,
+            material: Material::Ec { key, half },
         })))
     }
 
@@ -363,6 +409,22 @@ impl PublicKey {
             _ => self.verify_prehashed(alg, &digest, signature),
         }
     }
+}
+
+/// `RSAPublicKey ::= SEQUENCE { modulus INTEGER, publicExponent INTEGER }` (RFC 8017 A.1.1).
+fn rsa_public_key(der: &[u8]) -> Result<Rsa<Public>, CryptoError> {
+    let bad = |what: String| CryptoError::MalformedKey(format!("RSAPublicKey: {what}"));
+    let mut r = SliceReader::new(der).map_err(|e| bad(e.to_string()))?;
+    let (n, e) = r
+        .sequence(|r| {
+            let n: UintRef<'_> = r.decode()?;
+            let e: UintRef<'_> = r.decode()?;
+            Ok::<_, der::Error>((n, e))
+        })
+        .map_err(|e| bad(e.to_string()))?;
+    r.finish().map_err(|e| bad(e.to_string()))?;
+    let big = |u: UintRef<'_>| BigNum::from_slice(u.as_bytes()).map_err(|e| bad(e.to_string()));
+    Rsa::from_public_components(big(n)?, big(e)?).map_err(|e| bad(e.to_string()))
 }
 
 pub(crate) fn check_digest_len(alg: SignatureAlg, digest: &[u8]) -> Result<(), CryptoError> {
@@ -533,6 +595,91 @@ mod tests {
             PublicKey::from_spki_der(&ed[..20]),
             Err(CryptoError::MalformedKey(_))
         ));
+    }
+
+    fn oid(dotted: &str) -> Vec<u8> {
+        der_util::tlv(0x06, ObjectIdentifier::new(dotted).unwrap().as_bytes())
+    }
+
+    fn spki(alg: &[u8], key: &[u8]) -> Vec<u8> {
+        let bits = der_util::tlv(0x03, &[&[0u8][..], key].concat());
+        der_util::tlv(0x30, &[der_util::tlv(0x30, alg), bits].concat())
+    }
+
+    fn rsa_spki(n: &[u8], e: &[u8], params: &[u8]) -> Vec<u8> {
+        let key = der_util::tlv(
+            0x30,
+            &[der_util::tlv(0x02, n), der_util::tlv(0x02, e)].concat(),
+        );
+        spki(&[oid(OID_RSA), params.to_vec()].concat(), &key)
+    }
+
+    #[test]
+    fn hostile_rsa_keys() {
+        // A 2048-bit odd "modulus" (structure only: nothing here factors it).
+        let mut n = vec![0x00, 0xc0];
+        n.extend([0x01; 255]);
+        let null = [0x05, 0x00];
+        let ok = PublicKey::from_spki_der(&rsa_spki(&n, &[0x01, 0x00, 0x01], &null)).unwrap();
+        assert_eq!(ok.describe(), "RSA 2048");
+        assert_eq!(ok.kind(), KeyKind::Rsa);
+        // Parameters absent is read too.
+        PublicKey::from_spki_der(&rsa_spki(&n, &[0x01, 0x00, 0x01], &[])).unwrap();
+        for (what, e, params) in [
+            ("e = 1", vec![0x01], null.to_vec()),
+            ("even e", vec![0x01, 0x00, 0x00], null.to_vec()),
+            ("parameters", vec![0x03], oid("1.2.3")),
+        ] {
+            let err = PublicKey::from_spki_der(&rsa_spki(&n, &e, &params)).unwrap_err();
+            assert!(
+                matches!(err, CryptoError::MalformedKey(_)),
+                "{what}: {err:?}"
+            );
+        }
+        let mut even = n.clone();
+        *even.last_mut().unwrap() = 0x02;
+        let err = PublicKey::from_spki_der(&rsa_spki(&even, &[0x03], &null)).unwrap_err();
+        assert!(matches!(err, CryptoError::MalformedKey(_)), "{err:?}");
+        // Negative modulus (no leading zero before 0xc0).
+        let err = PublicKey::from_spki_der(&rsa_spki(&n[1..], &[0x03], &null)).unwrap_err();
+        assert!(matches!(err, CryptoError::MalformedKey(_)), "{err:?}");
+        let err = PublicKey::from_spki_der(&rsa_spki(&n[..129], &[0x03], &null)).unwrap_err();
+        assert!(matches!(err, CryptoError::UnsupportedKey(_)), "{err:?}");
+    }
+
+    #[test]
+    fn hostile_ec_keys() {
+        let p256 = [oid(OID_EC), oid("1.2.840.10045.3.1.7")].concat();
+        // The P-256 generator (FIPS 186-4 D.1.2.3) is a valid public point.
+        let g = hex::decode(
+            "046b17d1f2e12c4247f8bce6e563a440f277037d812deb33a0f4a13945d898c296\
+             4fe342e2fe1a7f9b8ee7eb4a7c0f9e162bce33576b315ececbb6406837bf51f5",
+        )
+        .unwrap();
+        let key = PublicKey::from_spki_der(&spki(&p256, &g)).unwrap();
+        assert_eq!(key.kind(), KeyKind::EcP256);
+        assert_eq!(key.bits(), 256);
+        let mut off = g.clone();
+        off[64] ^= 1;
+        for (what, point) in [
+            ("off the curve", off),
+            ("infinity", vec![0x00]),
+            ("truncated", g[..40].to_vec()),
+        ] {
+            let err = PublicKey::from_spki_der(&spki(&p256, &point)).unwrap_err();
+            assert!(
+                matches!(err, CryptoError::MalformedKey(_)),
+                "{what}: {err:?}"
+            );
+        }
+        let explicit = [oid(OID_EC), der_util::tlv(0x30, &[0x02, 0x01, 0x01])].concat();
+        let err = PublicKey::from_spki_der(&spki(&explicit, &g)).unwrap_err();
+        assert!(matches!(err, CryptoError::UnsupportedKey(_)), "{err:?}");
+        let err = PublicKey::from_spki_der(&spki(&oid(OID_EC), &g)).unwrap_err();
+        assert!(matches!(err, CryptoError::MalformedKey(_)), "{err:?}");
+        // The P-256 point claimed for P-384 is not on P-384.
+        let p384 = [oid(OID_EC), oid("1.3.132.0.34")].concat();
+        assert!(PublicKey::from_spki_der(&spki(&p384, &g)).is_err());
     }
 
     #[test]
