@@ -8,11 +8,18 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use rsmev_c14n::{Algorithm, Options};
 
-const USAGE: &str = "\
+mod dsig;
+
+pub(crate) const USAGE: &str = "\
 usage:
+  rsmev verify --trust CERT_OR_DIR [--profile smev3|smev2|any] [--allow-legacy]
+               [--no-path-validation] FILE
+  rsmev sign --key KEY --cert CERT [--profile smev3|smev2|any] [--c14n URI] [--alg URI]
+             [--id ID] [--actor URI] FILE
   rsmev c14n [--exclusive] [--c14n11] [--smev-transform] [--with-comments]
              [--inclusive-prefixes \"p1 p2\"] [--id ID] FILE
-  rsmev bench c14n [the same flags] [--seconds S] FILE
+  rsmev bench verify --trust CERT_OR_DIR [the verify flags] [--seconds S] FILE
+  rsmev bench c14n [the c14n flags] [--seconds S] FILE
   rsmev help";
 
 fn main() -> ExitCode {
@@ -31,10 +38,13 @@ fn main() -> ExitCode {
 fn run(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
         Some("c14n") => c14n(&args[1..]),
+        Some("verify") => dsig::verify(&args[1..]),
+        Some("sign") => dsig::sign(&args[1..]),
         Some("bench") => match args.get(1).map(String::as_str) {
             Some("c14n") => bench_c14n(&args[2..]),
+            Some("verify") => dsig::bench_verify(&args[2..]),
             other => bail!(
-                "unknown benchmark {:?}; expected `c14n`\n{USAGE}",
+                "unknown benchmark {:?}; expected `c14n` or `verify`\n{USAGE}",
                 other.unwrap_or("")
             ),
         },
@@ -76,16 +86,7 @@ fn parse_c14n_args(args: &[String], allow_seconds: bool) -> Result<C14nArgs> {
             "--with-comments" => comments = true,
             "--inclusive-prefixes" => prefixes = Some(value("--inclusive-prefixes")?),
             "--id" => id = Some(value("--id")?),
-            "--seconds" if allow_seconds => {
-                let s = value("--seconds")?;
-                let v: f64 = s
-                    .parse()
-                    .with_context(|| format!("--seconds {s:?} is not a number"))?;
-                if !(v > 0.0 && v <= 3600.0) {
-                    bail!("--seconds must be between 0 and 3600");
-                }
-                seconds = Some(v);
-            }
+            "--seconds" if allow_seconds => seconds = Some(parse_seconds(&value("--seconds")?)?),
             f if f.starts_with("--") => bail!("unknown flag `{f}`\n{USAGE}"),
             f => {
                 if file.replace(f.to_string()).is_some() {
@@ -128,8 +129,18 @@ fn parse_c14n_args(args: &[String], allow_seconds: bool) -> Result<C14nArgs> {
     })
 }
 
+pub(crate) fn parse_seconds(s: &str) -> Result<f64> {
+    let v: f64 = s
+        .parse()
+        .with_context(|| format!("--seconds {s:?} is not a number"))?;
+    if !(v > 0.0 && v <= 3600.0) {
+        bail!("--seconds must be between 0 and 3600");
+    }
+    Ok(v)
+}
+
 /// Reads at most `limit` bytes: a file that grows while being read is still refused.
-fn read_file(path: &str, limit: usize) -> Result<Vec<u8>> {
+pub(crate) fn read_file(path: &str, limit: usize) -> Result<Vec<u8>> {
     let file = std::fs::File::open(path).with_context(|| format!("cannot read {path}"))?;
     let mut buf = Vec::new();
     #[allow(clippy::disallowed_methods)] // bounded by take()

@@ -232,7 +232,10 @@ mod docs {
                 c.text_en(),
                 c.text_ru()
             );
-            assert!(doc.contains(&row), "docs/faults.md lacks or misstates:\n{row}");
+            assert!(
+                doc.contains(&row),
+                "docs/faults.md lacks or misstates:\n{row}"
+            );
         }
     }
 }

@@ -1,1 +1,53 @@
+//! rsmev-signature — stage ④ *verify*: XMLDSig verification and signing for SMEV 2 and SMEV 3
+//! envelopes, on the hardened reader (`rsmev-xml`), the streaming canonicalizer
+//! (`rsmev-c14n`), the algorithm set (`rsmev-crypto`) and certificate validation (`rsmev-pki`).
+//!
+//! Only this crate can make a [`Verified`]: a message whose every signature verified, whose
+//! signatures sit where the [`Profile`] says and sign what it says, and whose signers'
+//! certificates passed the configured trust checks. Later stages read the sender and the signed
+//! content only through it.
+//!
+//! No IO, no async: the caller hands in bytes.
 #![forbid(unsafe_code)]
+
+mod error;
+pub mod ns;
+mod profile;
+mod scan;
+mod sign;
+mod verify;
+
+pub use error::SigError;
+pub use profile::{Profile, Role};
+pub use sign::{SignOptions, sign};
+pub use verify::{
+    ChainStatus, Message, Report, SignatureReport, SignedElement, Trust, VerifiedSignature,
+    Verifier,
+};
+
+/// Proof that `T` passed verification. Only this crate constructs it.
+#[derive(Debug)]
+pub struct Verified<T> {
+    value: T,
+    signatures: Vec<VerifiedSignature>,
+}
+
+impl<T> Verified<T> {
+    pub(crate) fn new(value: T, signatures: Vec<VerifiedSignature>) -> Self {
+        Verified { value, signatures }
+    }
+
+    pub fn get(&self) -> &T {
+        &self.value
+    }
+
+    /// Every signature, in document order.
+    pub fn signatures(&self) -> &[VerifiedSignature] {
+        &self.signatures
+    }
+
+    /// The signature in a given role (the caller's ЭП-ОВ, …), if the message has one.
+    pub fn by_role(&self, role: &Role) -> Option<&VerifiedSignature> {
+        self.signatures.iter().find(|s| &s.role == role)
+    }
+}

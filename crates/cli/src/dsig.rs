@@ -1,0 +1,223 @@
+//! `rsmev verify`, `rsmev sign` and `rsmev bench verify`.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use rsmev_c14n::Algorithm;
+use rsmev_crypto::{PrivateKey, SignatureAlg, SoftwareSigner};
+use rsmev_pki::{Certificate, TrustStore};
+use rsmev_signature::{ChainStatus, Profile, SignOptions, Trust, Verifier};
+
+use crate::read_file;
+
+const MAX_INPUT: usize = 64 << 20;
+const MAX_KEY_FILE: usize = 1 << 20;
+
+struct VerifyArgs {
+    trust: Option<String>,
+    profile: Profile,
+    allow_legacy: bool,
+    no_path: bool,
+    seconds: Option<f64>,
+    file: String,
+}
+
+fn parse_verify(args: &[String], allow_seconds: bool) -> Result<VerifyArgs> {
+    let mut a = VerifyArgs {
+        trust: None,
+        profile: Profile::Any,
+        allow_legacy: false,
+        no_path: false,
+        seconds: None,
+        file: String::new(),
+    };
+    let mut file = None;
+    let mut it = args.iter();
+    while let Some(x) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .with_context(|| format!("{name} needs a value"))
+        };
+        match x.as_str() {
+            "--trust" => a.trust = Some(value("--trust")?),
+            "--profile" => {
+                let p = value("--profile")?;
+                a.profile = Profile::from_name(&p)
+                    .with_context(|| format!("--profile {p:?}: expected smev3, smev2 or any"))?;
+            }
+            "--allow-legacy" => a.allow_legacy = true,
+            "--no-path-validation" => a.no_path = true,
+            "--seconds" if allow_seconds => {
+                a.seconds = Some(crate::parse_seconds(&value("--seconds")?)?)
+            }
+            f if f.starts_with("--") => bail!("unknown flag `{f}`\n{}", crate::USAGE),
+            f => {
+                if file.replace(f.to_string()).is_some() {
+                    bail!("more than one FILE given");
+                }
+            }
+        }
+    }
+    a.file = file.context("no FILE given")?;
+    if a.trust.is_none() && !a.no_path {
+        bail!(
+            "--trust CERT_OR_DIR is required (or --no-path-validation to check the cryptography only)"
+        );
+    }
+    Ok(a)
+}
+
+fn verifier(a: &VerifyArgs) -> Result<Verifier> {
+    let trust = if a.no_path {
+        Trust::EmbeddedOnly
+    } else {
+        let path = a.trust.as_deref().expect("checked by parse_verify");
+        let store = TrustStore::load(path).with_context(|| format!("--trust {path}"))?;
+        Trust::Store(Arc::new(store))
+    };
+    Ok(Verifier::new(a.profile, trust).allow_legacy(a.allow_legacy))
+}
+
+pub fn verify(args: &[String]) -> Result<()> {
+    let a = parse_verify(args, false)?;
+    let v = verifier(&a)?;
+    let input = read_file(&a.file, MAX_INPUT)?;
+    let report = v.check(&input).with_context(|| a.file.clone())?;
+    let mut out = std::io::stdout().lock();
+    let mut first_err = None;
+    for (i, s) in report.signatures.iter().enumerate() {
+        let alg = s.algorithm.map_or("-", SignatureAlg::name);
+        let signer = s
+            .signer
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |c| c.subject().to_string());
+        let chain = match (&s.chain, a.no_path) {
+            (_, true) => ChainStatus::NotChecked.to_string(),
+            (c, false) => c.to_string(),
+        };
+        let verdict = match &s.result {
+            Ok(()) => "OK".to_string(),
+            Err(e) => {
+                let code = e.fault_code();
+                if first_err.is_none() {
+                    first_err = Some(format!("signature {}: {e}", i + 1));
+                }
+                format!("FAILED [{} {}] {e}", code.as_str(), code.smev_code())
+            }
+        };
+        writeln!(
+            out,
+            "signature {} ({}) refs {}: {verdict}; {alg}; signer: {signer}; {chain}",
+            i + 1,
+            s.role.label(),
+            s.references.join(","),
+        )?;
+    }
+    out.flush()?;
+    if let Err(e) = &report.required {
+        bail!("{}: {e}", a.file);
+    }
+    if let Some(e) = first_err {
+        bail!("{}: {e}", a.file);
+    }
+    Ok(())
+}
+
+pub fn bench_verify(args: &[String]) -> Result<()> {
+    let a = parse_verify(args, true)?;
+    let v = verifier(&a)?;
+    let input = read_file(&a.file, MAX_INPUT)?;
+    // One untimed run: a message that does not verify fails here, not inside the loop.
+    v.verify(&input).with_context(|| a.file.clone())?;
+    let budget = Duration::from_secs_f64(a.seconds.unwrap_or(5.0));
+    let start = Instant::now();
+    let mut n: u64 = 0;
+    while start.elapsed() < budget {
+        for _ in 0..8 {
+            v.verify(&input).with_context(|| a.file.clone())?;
+        }
+        n += 8;
+    }
+    let secs = start.elapsed().as_secs_f64();
+    let msgs = n as f64 / secs;
+    println!(
+        "{}: {} bytes, profile {}",
+        a.file,
+        input.len(),
+        a.profile.name()
+    );
+    println!("{msgs:.0} msgs/s");
+    println!("{:.1} MB/s", msgs * input.len() as f64 / 1e6);
+    Ok(())
+}
+
+pub fn sign(args: &[String]) -> Result<()> {
+    let mut key = None;
+    let mut cert = None;
+    let mut profile = Profile::Smev3;
+    let mut c14n = (Algorithm::Exclusive, false);
+    let mut alg_uri: Option<String> = None;
+    let mut id = None;
+    let mut actor = None;
+    let mut file = None;
+    let mut it = args.iter();
+    while let Some(x) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .cloned()
+                .with_context(|| format!("{name} needs a value"))
+        };
+        match x.as_str() {
+            "--key" => key = Some(value("--key")?),
+            "--cert" => cert = Some(value("--cert")?),
+            "--profile" => {
+                let p = value("--profile")?;
+                profile = Profile::from_name(&p)
+                    .with_context(|| format!("--profile {p:?}: expected smev3, smev2 or any"))?;
+            }
+            "--c14n" => {
+                let u = value("--c14n")?;
+                c14n = Algorithm::from_uri(&u)
+                    .with_context(|| format!("--c14n {u:?} is not a canonicalization URI"))?;
+            }
+            "--alg" => alg_uri = Some(value("--alg")?),
+            "--id" => id = Some(value("--id")?),
+            "--actor" => actor = Some(value("--actor")?),
+            f if f.starts_with("--") => bail!("unknown flag `{f}`\n{}", crate::USAGE),
+            f => {
+                if file.replace(f.to_string()).is_some() {
+                    bail!("more than one FILE given");
+                }
+            }
+        }
+    }
+    let file = file.context("no FILE given")?;
+    let key_path = key.context("--key KEY is required")?;
+    let cert_path = cert.context("--cert CERT is required")?;
+    let key = PrivateKey::from_pem(&read_file(&key_path, MAX_KEY_FILE)?)
+        .with_context(|| key_path.clone())?;
+    let certificate = Certificate::from_pem(&read_file(&cert_path, MAX_KEY_FILE)?)
+        .with_context(|| cert_path.clone())?;
+    if certificate.public_key() != &key.public_key() {
+        bail!("{cert_path} does not certify the key in {key_path}");
+    }
+    let alg = match alg_uri {
+        Some(u) => SignatureAlg::from_uri(&u).with_context(|| format!("--alg {u}"))?,
+        None => key.default_algorithm(),
+    };
+    let signer = SoftwareSigner::new(key, alg).context("--key")?;
+    let mut opts = SignOptions::new(profile, &signer, certificate.der());
+    opts.c14n = c14n.0;
+    opts.c14n_with_comments = c14n.1;
+    opts.id = id;
+    opts.actor = actor;
+    let input = read_file(&file, MAX_INPUT)?;
+    let out = rsmev_signature::sign(&input, &opts).with_context(|| file.clone())?;
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&out)?;
+    stdout.flush()?;
+    Ok(())
+}

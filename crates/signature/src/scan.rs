@@ -1,0 +1,370 @@
+//! The first pass: one read of the whole message that refuses duplicate Ids and collects what
+//! verification needs — every `ds:Signature` with its SignedInfo, References, SignatureValue and
+//! KeyInfo; every element that carries an Id, with its ancestry; every BinarySecurityToken.
+//! Canonicalization then runs over the same prepared text by Id or by byte offset.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use rsmev_xml::{Event, Limits, Reader};
+
+use crate::SigError;
+use crate::ns::{DS, EXC_C14N_NS, SOAP11, SOAP12, WSSE};
+
+/// One element on a path from the root: enough to state where a signature sits and what it
+/// signs, by namespace URI (never by prefix).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Frame<'a> {
+    pub(crate) ns: Cow<'a, str>,
+    pub(crate) local: &'a str,
+    /// Document-order element number: tells two same-named siblings apart.
+    pub(crate) node: u32,
+    pub(crate) pos: usize,
+    /// SOAP `actor` (1.1) or `role` (1.2) of a `wsse:Security` header block.
+    pub(crate) actor: Option<Cow<'a, str>>,
+}
+
+/// An element carrying an Id: its path from the root, itself last.
+#[derive(Debug)]
+pub(crate) struct IdElement<'a> {
+    pub(crate) id: String,
+    pub(crate) path: Vec<Frame<'a>>,
+    /// Text content, kept for `wsse:BinarySecurityToken` only.
+    pub(crate) token: Option<String>,
+}
+
+impl IdElement<'_> {
+    pub(crate) fn this(&self) -> &Frame<'_> {
+        self.path.last().expect("a path ends at its element")
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Transform {
+    pub(crate) algorithm: String,
+    pub(crate) prefixes: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Reference {
+    pub(crate) uri: Option<String>,
+    pub(crate) transforms: Vec<Transform>,
+    pub(crate) digest_method: Option<String>,
+    pub(crate) digest_value: Option<String>,
+    pub(crate) pos: usize,
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct KeyInfo {
+    pub(crate) certificates: Vec<String>,
+    /// `wsse:SecurityTokenReference/wsse:Reference/@URI`.
+    pub(crate) token_refs: Vec<String>,
+}
+
+#[derive(Debug)]
+pub(crate) struct Signature<'a> {
+    /// Path from the root to the `ds:Signature`, itself last.
+    pub(crate) path: Vec<Frame<'a>>,
+    pub(crate) signed_info_pos: Option<usize>,
+    pub(crate) c14n_method: Option<String>,
+    pub(crate) c14n_prefixes: Option<String>,
+    pub(crate) signature_method: Option<String>,
+    pub(crate) references: Vec<Reference>,
+    pub(crate) signature_value: Option<String>,
+    pub(crate) key_info: KeyInfo,
+}
+
+impl Signature<'_> {
+    pub(crate) fn pos(&self) -> usize {
+        self.path.last().map_or(0, |f| f.pos)
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct Scan<'a> {
+    pub(crate) ids: HashMap<String, IdElement<'a>>,
+    pub(crate) signatures: Vec<Signature<'a>>,
+    /// The root element (a SOAP Envelope or anything else).
+    pub(crate) root: Option<Frame<'a>>,
+}
+
+/// Where inside a `ds:Signature` the reader is; text is collected for the leaf states.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum In {
+    Signature,
+    SignedInfo,
+    C14nMethod,
+    SignatureMethod,
+    Reference,
+    Transforms,
+    Transform,
+    DigestMethod,
+    DigestValue,
+    SignatureValue,
+    KeyInfo,
+    X509Data,
+    X509Certificate,
+    TokenReference,
+    /// Content the verifier has no use for (KeyName, X509IssuerSerial, Object, …).
+    Ignored,
+}
+
+fn malformed(pos: usize, what: impl Into<String>) -> SigError {
+    SigError::Malformed {
+        pos,
+        what: what.into(),
+    }
+}
+
+/// Reads the whole prepared document once.
+pub(crate) fn scan<'a>(doc: &'a str, limits: &Limits) -> Result<Scan<'a>, SigError> {
+    let mut r = Reader::new(doc, limits.clone()).track_ids();
+    let mut out = Scan::default();
+    let mut stack: Vec<Frame<'a>> = Vec::with_capacity(32);
+    let mut node = 0u32;
+    // Inside a ds:Signature: its index in `out.signatures` and the state stack below it.
+    let mut sig: Option<usize> = None;
+    let mut states: Vec<In> = Vec::new();
+    // Inside a BinarySecurityToken with an Id: (depth, Id, text so far).
+    let mut token: Option<(usize, String, String)> = None;
+    let mut text = String::new();
+    loop {
+        match r.next()? {
+            Event::Start => {
+                let t = r.start_tag();
+                node += 1;
+                let actor = if t.ns == WSSE && t.local == "Security" {
+                    t.attrs
+                        .iter()
+                        .find(|a| {
+                            (a.ns == SOAP11 && a.local == "actor")
+                                || (a.ns == SOAP12 && a.local == "role")
+                        })
+                        .map(|a| a.value.clone())
+                } else {
+                    None
+                };
+                let frame = Frame {
+                    ns: t.ns.clone(),
+                    local: t.local,
+                    node,
+                    pos: t.pos,
+                    actor,
+                };
+                if out.root.is_none() {
+                    out.root = Some(frame.clone());
+                }
+                stack.push(frame);
+                if let Some(id) = t.attrs.iter().find(|a| a.is_id()) {
+                    let is_token = t.ns == WSSE && t.local == "BinarySecurityToken";
+                    if is_token {
+                        token = Some((t.depth, id.value.to_string(), String::new()));
+                    }
+                    out.ids.insert(
+                        id.value.to_string(),
+                        IdElement {
+                            id: id.value.to_string(),
+                            path: stack.clone(),
+                            token: None,
+                        },
+                    );
+                }
+                match sig {
+                    None if t.ns == DS && t.local == "Signature" => {
+                        out.signatures.push(Signature {
+                            path: stack.clone(),
+                            signed_info_pos: None,
+                            c14n_method: None,
+                            c14n_prefixes: None,
+                            signature_method: None,
+                            references: Vec::new(),
+                            signature_value: None,
+                            key_info: KeyInfo::default(),
+                        });
+                        sig = Some(out.signatures.len() - 1);
+                        states.clear();
+                        states.push(In::Signature);
+                    }
+                    None => {}
+                    Some(i) => {
+                        let s = &mut out.signatures[i];
+                        let parent = *states.last().expect("inside a signature");
+                        let next = enter(s, parent, &r)?;
+                        text.clear();
+                        states.push(next);
+                    }
+                }
+            }
+            Event::End { depth, .. } => {
+                if let Some(i) = sig {
+                    let state = states.pop().expect("inside a signature");
+                    let s = &mut out.signatures[i];
+                    let value = std::mem::take(&mut text);
+                    match state {
+                        In::DigestValue => {
+                            if let Some(rf) = s.references.last_mut() {
+                                rf.digest_value = Some(value);
+                            }
+                        }
+                        In::SignatureValue => s.signature_value = Some(value),
+                        In::X509Certificate => s.key_info.certificates.push(value),
+                        _ => {}
+                    }
+                    if states.is_empty() {
+                        sig = None;
+                    }
+                }
+                if let Some((d, id, value)) = token.take() {
+                    if d == depth {
+                        if let Some(e) = out.ids.get_mut(&id) {
+                            e.token = Some(value);
+                        }
+                    } else {
+                        token = Some((d, id, value));
+                    }
+                }
+                stack.pop();
+            }
+            Event::Text(t) | Event::CData(t) => {
+                if collecting(&states) {
+                    text.push_str(t);
+                }
+                if let Some((_, _, v)) = token.as_mut() {
+                    v.push_str(t);
+                }
+            }
+            Event::Ref(c) => {
+                if collecting(&states) {
+                    text.push(c);
+                }
+                if let Some((_, _, v)) = token.as_mut() {
+                    v.push(c);
+                }
+            }
+            Event::Comment(_) | Event::Pi { .. } => {}
+            Event::Eof => break,
+        }
+    }
+    Ok(out)
+}
+
+fn collecting(states: &[In]) -> bool {
+    matches!(
+        states.last(),
+        Some(In::DigestValue | In::SignatureValue | In::X509Certificate)
+    )
+}
+
+/// The XMLDSig structure (XMLDSig core §4): which child is allowed where. Unknown elements in
+/// SignedInfo or a Reference are refused — what is signed must be fully understood.
+fn enter<'a>(s: &mut Signature<'a>, parent: In, r: &Reader<'a>) -> Result<In, SigError> {
+    let t = r.start_tag();
+    let pos = t.pos;
+    let ds = t.ns == DS;
+    let attr = |name: &str| {
+        t.attrs
+            .iter()
+            .find(|a| a.ns.is_empty() && a.local == name)
+            .map(|a| a.value.to_string())
+    };
+    let next = match (parent, ds, t.local) {
+        (In::Signature, true, "SignedInfo") => {
+            if s.signed_info_pos.is_some() || s.signature_value.is_some() {
+                return Err(malformed(pos, "SignedInfo must come first, once"));
+            }
+            s.signed_info_pos = Some(pos);
+            In::SignedInfo
+        }
+        (In::Signature, true, "SignatureValue") => {
+            if s.signed_info_pos.is_none() || s.signature_value.is_some() {
+                return Err(malformed(
+                    pos,
+                    "SignatureValue must follow SignedInfo, once",
+                ));
+            }
+            In::SignatureValue
+        }
+        (In::Signature, true, "KeyInfo") => In::KeyInfo,
+        (In::Signature, true, "Object") => In::Ignored,
+        (In::SignedInfo, true, "CanonicalizationMethod") => {
+            if s.c14n_method.is_some() {
+                return Err(malformed(pos, "more than one CanonicalizationMethod"));
+            }
+            s.c14n_method = Some(
+                attr("Algorithm")
+                    .ok_or_else(|| malformed(pos, "CanonicalizationMethod without Algorithm"))?,
+            );
+            In::C14nMethod
+        }
+        (In::SignedInfo, true, "SignatureMethod") => {
+            if s.signature_method.is_some() {
+                return Err(malformed(pos, "more than one SignatureMethod"));
+            }
+            s.signature_method = Some(
+                attr("Algorithm")
+                    .ok_or_else(|| malformed(pos, "SignatureMethod without Algorithm"))?,
+            );
+            In::SignatureMethod
+        }
+        (In::SignedInfo, true, "Reference") => {
+            s.references.push(Reference {
+                uri: attr("URI"),
+                pos,
+                ..Reference::default()
+            });
+            In::Reference
+        }
+        (In::C14nMethod, false, "InclusiveNamespaces") if t.ns == EXC_C14N_NS => {
+            s.c14n_prefixes = Some(attr("PrefixList").unwrap_or_default());
+            In::Ignored
+        }
+        (In::Reference, true, "Transforms") => In::Transforms,
+        (In::Reference, true, "DigestMethod") => {
+            let rf = s.references.last_mut().expect("inside a Reference");
+            rf.digest_method = Some(
+                attr("Algorithm")
+                    .ok_or_else(|| malformed(pos, "DigestMethod without Algorithm"))?,
+            );
+            In::DigestMethod
+        }
+        (In::Reference, true, "DigestValue") => In::DigestValue,
+        (In::Transforms, true, "Transform") => {
+            let rf = s.references.last_mut().expect("inside a Reference");
+            rf.transforms.push(Transform {
+                algorithm: attr("Algorithm")
+                    .ok_or_else(|| malformed(pos, "Transform without Algorithm"))?,
+                prefixes: None,
+            });
+            In::Transform
+        }
+        (In::Transform, false, "InclusiveNamespaces") if t.ns == EXC_C14N_NS => {
+            let rf = s.references.last_mut().expect("inside a Reference");
+            let tr = rf.transforms.last_mut().expect("inside a Transform");
+            tr.prefixes = Some(attr("PrefixList").unwrap_or_default());
+            In::Ignored
+        }
+        (In::KeyInfo, true, "X509Data") => In::X509Data,
+        (In::X509Data, true, "X509Certificate") => In::X509Certificate,
+        (In::KeyInfo, false, "SecurityTokenReference") if t.ns == WSSE => In::TokenReference,
+        (In::TokenReference, false, "Reference") if t.ns == WSSE => {
+            if let Some(uri) = attr("URI") {
+                s.key_info.token_refs.push(uri);
+            }
+            In::Ignored
+        }
+        // Inside what the verifier ignores, anything goes; but a signature nested in a
+        // signature is never meaningful here.
+        (In::Ignored | In::KeyInfo | In::X509Data | In::TokenReference, _, "Signature") if ds => {
+            return Err(malformed(pos, "a Signature nested inside a Signature"));
+        }
+        (In::Ignored | In::KeyInfo | In::X509Data | In::TokenReference, _, _) => In::Ignored,
+        (In::SignatureMethod, true, "HMACOutputLength") => In::Ignored,
+        (state, _, _) => {
+            return Err(malformed(
+                pos,
+                format!("unexpected element `{}` in {state:?}", t.qname),
+            ));
+        }
+    };
+    Ok(next)
+}
