@@ -310,6 +310,14 @@ impl Verifier {
             }
         }
 
+        // Every Reference's algorithms against policy before any cryptography: an unsupported
+        // transform or digest is named as such, not reported as a failed signature.
+        let plans = sig
+            .references
+            .iter()
+            .map(|r| self.plan(r))
+            .collect::<Result<Vec<_>, _>>()?;
+
         // SignedInfo → SignatureValue.
         let mut opts = Options::new(c14n)
             .with_comments(with_comments)
@@ -331,8 +339,8 @@ impl Verifier {
             })?;
 
         // Every Reference.
-        for r in &sig.references {
-            self.reference(doc, found, sig, r)?;
+        for (r, plan) in sig.references.iter().zip(plans) {
+            self.reference(doc, found, sig, r, plan)?;
         }
         for t in targets.iter() {
             let this = t.this();
@@ -388,13 +396,8 @@ impl Verifier {
         Err(SigError::NoCertificate)
     }
 
-    fn reference(
-        &self,
-        doc: &str,
-        found: &Scan<'_>,
-        sig: &Signature<'_>,
-        r: &Reference,
-    ) -> Result<(), SigError> {
+    /// A Reference's digest algorithm and transform chain, checked against policy.
+    fn plan(&self, r: &Reference) -> Result<Plan, SigError> {
         let uri = r.uri.as_deref().unwrap_or_default();
         let malformed = |what: &str| SigError::Malformed {
             pos: r.pos,
@@ -404,15 +407,33 @@ impl Verifier {
             .digest_method
             .as_deref()
             .ok_or_else(|| malformed("Reference without DigestMethod"))?;
-        let expected = r
-            .digest_value
-            .as_deref()
-            .ok_or_else(|| malformed("Reference without DigestValue"))?;
+        if r.digest_value.is_none() {
+            return Err(malformed("Reference without DigestValue"));
+        }
         let dalg = DigestAlg::from_uri(dm).ok_or_else(|| SigError::UnknownAlgorithm {
             uri: dm.to_string(),
         })?;
         self.policy.check_digest(dalg)?;
-        let chain = chain(uri, &r.transforms)?;
+        Ok(Plan {
+            digest: dalg,
+            chain: chain(uri, &r.transforms)?,
+        })
+    }
+
+    fn reference(
+        &self,
+        doc: &str,
+        found: &Scan<'_>,
+        sig: &Signature<'_>,
+        r: &Reference,
+        plan: Plan,
+    ) -> Result<(), SigError> {
+        let uri = r.uri.as_deref().unwrap_or_default();
+        let expected = r.digest_value.as_deref().unwrap_or_default();
+        let Plan {
+            digest: dalg,
+            chain,
+        } = plan;
 
         // The scan read the whole message and refused duplicate Ids: later passes may stop
         // at the end of what they canonicalize.
@@ -480,6 +501,11 @@ fn resolve<'s>(found: &'s Scan<'_>, r: &Reference) -> Result<Option<&'s IdElemen
         .get(id)
         .map(Some)
         .ok_or_else(|| SigError::ReferenceNotFound { id: id.into() })
+}
+
+struct Plan {
+    digest: DigestAlg,
+    chain: Chain,
 }
 
 struct Chain {

@@ -73,7 +73,14 @@ fn xmlsec1_signed_documents_verify_in_rsmev() {
             n += 1;
             std::fs::write(&tmpl, template(uri, reference, &transforms)).unwrap();
             let (ok, out) = run(Command::new("xmlsec1")
-                .args(["--sign", "--privkey-pem", &key, "--id-attr:Id", ID_ATTR, "--output"])
+                .args([
+                    "--sign",
+                    "--privkey-pem",
+                    &key,
+                    "--id-attr:Id",
+                    ID_ATTR,
+                    "--output",
+                ])
                 .arg(&signed)
                 .arg(&tmpl));
             assert!(ok, "xmlsec1 --sign failed for {uri} {reference:?}: {out}");
@@ -87,7 +94,11 @@ fn xmlsec1_signed_documents_verify_in_rsmev() {
                 s.result,
                 String::from_utf8_lossy(&bytes)
             );
-            assert!(matches!(s.chain, ChainStatus::Trusted { .. }), "{:?}", s.chain);
+            assert!(
+                matches!(s.chain, ChainStatus::Trusted { .. }),
+                "{:?}",
+                s.chain
+            );
 
             // And a one-byte change of the signed text is caught by both.
             let tampered = String::from_utf8(bytes).unwrap().replace("Текст", "Тексm");

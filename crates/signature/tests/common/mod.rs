@@ -61,7 +61,9 @@ pub fn have_gost_openssl() -> bool {
         .env("OPENSSL_CONF", gost_conf())
         .args(["engine", "-t", "gost"])
         .output()
-        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains("available"))
+        .is_ok_and(|o| {
+            o.status.success() && String::from_utf8_lossy(&o.stdout).contains("available")
+        })
         || missing("openssl with the GOST engine")
 }
 
