@@ -68,7 +68,7 @@ pub fn have_gost_openssl() -> bool {
 }
 
 pub fn have_lxml() -> bool {
-    Command::new("python3")
+    Command::new("/usr/bin/python3")
         .args(["-c", "import lxml.etree"])
         .output()
         .is_ok_and(|o| o.status.success())

@@ -1,0 +1,440 @@
+//! Points of `y² = x³ + ax + b` over GF(p) in three coordinate systems:
+//!
+//! * [`Affine`] — table entries and keys.
+//! * [`Proj`] — homogeneous `(X:Y:Z)`, `x = X/Z`, identity `(0:1:0)`, with the complete
+//!   formulas of Renes–Costello–Batina 2016 (eprint 2015/1060, Algorithms 1–3 for general
+//!   `a`). No input needs a branch, so signing uses them on secret scalars. They are complete
+//!   for points of odd order, which is all signing ever handles (multiples of the generator).
+//! * [`Jac`] — Jacobian `(X:Y:Z)`, `x = X/Z²`, with the cheaper doubling (`a = −3`: 3M+5S)
+//!   and mixed addition (7M+4S), exceptional cases handled by branches: variable time, used
+//!   only on public data (verification, key validation, table building).
+
+use crate::field::{self, Limbs, Modulus};
+use crate::params::CurveDef;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Affine<const N: usize> {
+    pub(crate) x: Limbs<N>,
+    pub(crate) y: Limbs<N>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Proj<const N: usize> {
+    pub(crate) x: Limbs<N>,
+    pub(crate) y: Limbs<N>,
+    pub(crate) z: Limbs<N>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Jac<const N: usize> {
+    pub(crate) x: Limbs<N>,
+    pub(crate) y: Limbs<N>,
+    pub(crate) z: Limbs<N>,
+}
+
+impl<const N: usize> Jac<N> {
+    pub(crate) const INFINITY: Jac<N> = Jac { x: [0; N], y: [0; N], z: [0; N] };
+
+    pub(crate) fn is_infinity(&self) -> bool {
+        field::is_zero(&self.z)
+    }
+}
+
+impl<const N: usize> Affine<N> {
+    pub(crate) fn select(a: &Affine<N>, b: &Affine<N>, mask: u64) -> Affine<N> {
+        Affine { x: field::select(&a.x, &b.x, mask), y: field::select(&a.y, &b.y, mask) }
+    }
+}
+
+impl<const N: usize> Proj<N> {
+    pub(crate) fn select(a: &Proj<N>, b: &Proj<N>, mask: u64) -> Proj<N> {
+        Proj {
+            x: field::select(&a.x, &b.x, mask),
+            y: field::select(&a.y, &b.y, mask),
+            z: field::select(&a.z, &b.z, mask),
+        }
+    }
+}
+
+/// A curve with its two Montgomery fields: coordinates mod p, scalars mod q.
+pub(crate) struct Curve<const N: usize> {
+    pub(crate) def: &'static CurveDef,
+    pub(crate) fp: Modulus<N>,
+    pub(crate) fq: Modulus<N>,
+    /// Montgomery form of a, b and 3b (mod p).
+    a: Limbs<N>,
+    b: Limbs<N>,
+    b3: Limbs<N>,
+    /// a ≡ −3 (mod p): multiplications by a become two additions and a negation, and the
+    /// Jacobian doubling uses the factored 3(X−Z²)(X+Z²).
+    a_is_minus_3: bool,
+    a_is_zero: bool,
+    pub(crate) g: Affine<N>,
+    pub(crate) cofactor: u64,
+    /// Bit length of q.
+    pub(crate) q_bits: usize,
+}
+
+impl<const N: usize> Curve<N> {
+    pub(crate) fn new(def: &'static CurveDef) -> Curve<N> {
+        let fp = Modulus::new(field::from_hex(def.p));
+        let q: Limbs<N> = field::from_hex(def.q);
+        let fq = Modulus::new(q);
+        let a = fp.to_mont(&field::from_hex(def.a));
+        let b = fp.to_mont(&field::from_hex(def.b));
+        let b3 = fp.add(&fp.add(&b, &b), &b);
+        let three = fp.to_mont(&small(3));
+        let a_is_minus_3 = field::mask_equal(&a, &fp.neg(&three)) != 0;
+        let a_is_zero = field::is_zero(&a);
+        let g = Affine {
+            x: fp.to_mont(&field::from_hex(def.x)),
+            y: fp.to_mont(&field::from_hex(def.y)),
+        };
+        Curve {
+            def,
+            fp,
+            fq,
+            a,
+            b,
+            b3,
+            a_is_minus_3,
+            a_is_zero,
+            g,
+            cofactor: def.h,
+            q_bits: field::bit_len(&q),
+        }
+    }
+
+    pub(crate) fn q(&self) -> &Limbs<N> {
+        &self.fq.m
+    }
+
+    #[inline(always)]
+    fn mul_a(&self, x: &Limbs<N>) -> Limbs<N> {
+        let f = &self.fp;
+        if self.a_is_minus_3 {
+            f.neg(&f.add(&f.dbl(x), x))
+        } else if self.a_is_zero {
+            [0; N]
+        } else {
+            f.mul(&self.a, x)
+        }
+    }
+
+    /// y² = x³ + ax + b, coordinates in Montgomery form.
+    pub(crate) fn is_on_curve(&self, p: &Affine<N>) -> bool {
+        let f = &self.fp;
+        let lhs = f.sqr(&p.y);
+        let rhs = f.add(&f.mul(&f.add(&f.sqr(&p.x), &self.a), &p.x), &self.b);
+        lhs == rhs
+    }
+
+    pub(crate) fn neg_affine(&self, p: &Affine<N>) -> Affine<N> {
+        Affine { x: p.x, y: self.fp.neg(&p.y) }
+    }
+
+    // ---- complete projective formulas (constant time) ----
+
+    pub(crate) fn proj_identity(&self) -> Proj<N> {
+        Proj { x: [0; N], y: self.fp.one, z: [0; N] }
+    }
+
+    /// Tail shared by the RCB addition and doubling: given t0 = X1X2, t1 = Y1Y2, t2 = Z1Z2,
+    /// t3 = X1Y2+X2Y1, t4 = X1Z2+X2Z1, t5 = Y1Z2+Y2Z1, finish Algorithm 1 (lines 19–40).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn rcb_finish(
+        &self,
+        t0: Limbs<N>,
+        t1: Limbs<N>,
+        t2: Limbs<N>,
+        t3: Limbs<N>,
+        t4: Limbs<N>,
+        t5: Limbs<N>,
+    ) -> Proj<N> {
+        let f = &self.fp;
+        let mut z3 = self.mul_a(&t4);
+        let mut x3 = f.mul(&self.b3, &t2);
+        z3 = f.add(&x3, &z3);
+        x3 = f.sub(&t1, &z3);
+        z3 = f.add(&t1, &z3);
+        let mut y3 = f.mul(&x3, &z3);
+        let mut t1 = f.add(&t0, &t0);
+        t1 = f.add(&t1, &t0);
+        let mut t2 = self.mul_a(&t2);
+        let mut t4 = f.mul(&self.b3, &t4);
+        t1 = f.add(&t1, &t2);
+        t2 = f.sub(&t0, &t2);
+        t2 = self.mul_a(&t2);
+        t4 = f.add(&t4, &t2);
+        let t0 = f.mul(&t1, &t4);
+        y3 = f.add(&y3, &t0);
+        let t0 = f.mul(&t5, &t4);
+        x3 = f.mul(&t3, &x3);
+        x3 = f.sub(&x3, &t0);
+        let t0 = f.mul(&t3, &t1);
+        z3 = f.mul(&t5, &z3);
+        z3 = f.add(&z3, &t0);
+        Proj { x: x3, y: y3, z: z3 }
+    }
+
+    /// P + Q, RCB Algorithm 1.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn proj_add(&self, p: &Proj<N>, q: &Proj<N>) -> Proj<N> {
+        let f = &self.fp;
+        let t0 = f.mul(&p.x, &q.x);
+        let t1 = f.mul(&p.y, &q.y);
+        let t2 = f.mul(&p.z, &q.z);
+        let t3 = f.sub(&f.mul(&f.add(&p.x, &p.y), &f.add(&q.x, &q.y)), &f.add(&t0, &t1));
+        let t4 = f.sub(&f.mul(&f.add(&p.x, &p.z), &f.add(&q.x, &q.z)), &f.add(&t0, &t2));
+        let t5 = f.sub(&f.mul(&f.add(&p.y, &p.z), &f.add(&q.y, &q.z)), &f.add(&t1, &t2));
+        self.rcb_finish(t0, t1, t2, t3, t4, t5)
+    }
+
+    /// P + Q for an affine Q (Z2 = 1), RCB Algorithm 2. Complete as long as Q is a point of
+    /// the curve (the identity has no affine form; P may be the identity).
+    pub(crate) fn proj_add_mixed(&self, p: &Proj<N>, q: &Affine<N>) -> Proj<N> {
+        let f = &self.fp;
+        let t0 = f.mul(&p.x, &q.x);
+        let t1 = f.mul(&p.y, &q.y);
+        let t2 = p.z;
+        let t3 = f.sub(&f.mul(&f.add(&p.x, &p.y), &f.add(&q.x, &q.y)), &f.add(&t0, &t1));
+        let t4 = f.add(&f.mul(&q.x, &p.z), &p.x);
+        let t5 = f.add(&f.mul(&q.y, &p.z), &p.y);
+        self.rcb_finish(t0, t1, t2, t3, t4, t5)
+    }
+
+    /// 2P, RCB Algorithm 3 (the addition with P = Q, its products shared).
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn proj_double(&self, p: &Proj<N>) -> Proj<N> {
+        let f = &self.fp;
+        let t0 = f.sqr(&p.x);
+        let t1 = f.sqr(&p.y);
+        let t2 = f.sqr(&p.z);
+        let t3 = f.dbl(&f.mul(&p.x, &p.y));
+        let t4 = f.dbl(&f.mul(&p.x, &p.z));
+        let t5 = f.dbl(&f.mul(&p.y, &p.z));
+        self.rcb_finish(t0, t1, t2, t3, t4, t5)
+    }
+
+    /// Affine form of a projective point other than the identity; constant time.
+    pub(crate) fn proj_to_affine(&self, p: &Proj<N>) -> Affine<N> {
+        let f = &self.fp;
+        let zi = f.inv(&p.z);
+        Affine { x: f.mul(&p.x, &zi), y: f.mul(&p.y, &zi) }
+    }
+
+    // ---- Jacobian formulas (variable time) ----
+
+    pub(crate) fn jac_from_affine(&self, p: &Affine<N>) -> Jac<N> {
+        Jac { x: p.x, y: p.y, z: self.fp.one }
+    }
+
+    /// 2P: dbl-2001-b for a = −3 (3M+5S), dbl-2007-bl otherwise (1M+8S + a multiplication
+    /// by a). A point with y = 0 doubles to Z = 0, the identity, as it should.
+    pub(crate) fn jac_double(&self, p: &Jac<N>) -> Jac<N> {
+        let f = &self.fp;
+        if self.a_is_minus_3 {
+            let delta = f.sqr(&p.z);
+            let gamma = f.sqr(&p.y);
+            let beta = f.mul(&p.x, &gamma);
+            let t = f.mul(&f.sub(&p.x, &delta), &f.add(&p.x, &delta));
+            let alpha = f.add(&f.dbl(&t), &t);
+            let beta4 = f.dbl(&f.dbl(&beta));
+            let x3 = f.sub(&f.sqr(&alpha), &f.dbl(&beta4));
+            let z3 = f.sub(&f.sub(&f.sqr(&f.add(&p.y, &p.z)), &gamma), &delta);
+            let g2 = f.sqr(&gamma);
+            let g8 = f.dbl(&f.dbl(&f.dbl(&g2)));
+            let y3 = f.sub(&f.mul(&alpha, &f.sub(&beta4, &x3)), &g8);
+            Jac { x: x3, y: y3, z: z3 }
+        } else {
+            let xx = f.sqr(&p.x);
+            let yy = f.sqr(&p.y);
+            let yyyy = f.sqr(&yy);
+            let zz = f.sqr(&p.z);
+            let s = f.dbl(&f.sub(&f.sub(&f.sqr(&f.add(&p.x, &yy)), &xx), &yyyy));
+            let m = f.add(&f.add(&f.dbl(&xx), &xx), &self.mul_a(&f.sqr(&zz)));
+            let x3 = f.sub(&f.sqr(&m), &f.dbl(&s));
+            let y8 = f.dbl(&f.dbl(&f.dbl(&yyyy)));
+            let y3 = f.sub(&f.mul(&m, &f.sub(&s, &x3)), &y8);
+            let z3 = f.sub(&f.sub(&f.sqr(&f.add(&p.y, &p.z)), &yy), &zz);
+            Jac { x: x3, y: y3, z: z3 }
+        }
+    }
+
+    /// P + Q for an affine Q: madd-2007-bl (7M+4S), with the identity and P = ±Q handled.
+    pub(crate) fn jac_add_mixed(&self, p: &Jac<N>, q: &Affine<N>) -> Jac<N> {
+        if p.is_infinity() {
+            return self.jac_from_affine(q);
+        }
+        let f = &self.fp;
+        let z1z1 = f.sqr(&p.z);
+        let u2 = f.mul(&q.x, &z1z1);
+        let s2 = f.mul(&f.mul(&q.y, &p.z), &z1z1);
+        let h = f.sub(&u2, &p.x);
+        let r = f.dbl(&f.sub(&s2, &p.y));
+        if field::is_zero(&h) {
+            return if field::is_zero(&r) { self.jac_double(p) } else { Jac::INFINITY };
+        }
+        let hh = f.sqr(&h);
+        let i = f.dbl(&f.dbl(&hh));
+        let j = f.mul(&h, &i);
+        let v = f.mul(&p.x, &i);
+        let x3 = f.sub(&f.sub(&f.sqr(&r), &j), &f.dbl(&v));
+        let y3 = f.sub(&f.mul(&r, &f.sub(&v, &x3)), &f.dbl(&f.mul(&p.y, &j)));
+        let z3 = f.sub(&f.sub(&f.sqr(&f.add(&p.z, &h)), &z1z1), &hh);
+        Jac { x: x3, y: y3, z: z3 }
+    }
+
+    /// P + Q: add-2007-bl (11M+5S), with the identity and P = ±Q handled.
+    pub(crate) fn jac_add(&self, p: &Jac<N>, q: &Jac<N>) -> Jac<N> {
+        if p.is_infinity() {
+            return *q;
+        }
+        if q.is_infinity() {
+            return *p;
+        }
+        let f = &self.fp;
+        let z1z1 = f.sqr(&p.z);
+        let z2z2 = f.sqr(&q.z);
+        let u1 = f.mul(&p.x, &z2z2);
+        let u2 = f.mul(&q.x, &z1z1);
+        let s1 = f.mul(&f.mul(&p.y, &q.z), &z2z2);
+        let s2 = f.mul(&f.mul(&q.y, &p.z), &z1z1);
+        let h = f.sub(&u2, &u1);
+        let r = f.dbl(&f.sub(&s2, &s1));
+        if field::is_zero(&h) {
+            return if field::is_zero(&r) { self.jac_double(p) } else { Jac::INFINITY };
+        }
+        let i = f.sqr(&f.dbl(&h));
+        let j = f.mul(&h, &i);
+        let v = f.mul(&u1, &i);
+        let x3 = f.sub(&f.sub(&f.sqr(&r), &j), &f.dbl(&v));
+        let y3 = f.sub(&f.mul(&r, &f.sub(&v, &x3)), &f.dbl(&f.mul(&s1, &j)));
+        let z3 = f.mul(&f.sub(&f.sub(&f.sqr(&f.add(&p.z, &q.z)), &z1z1), &z2z2), &h);
+        Jac { x: x3, y: y3, z: z3 }
+    }
+
+    /// Affine forms of many Jacobian points with one inversion (Montgomery's trick). No point
+    /// may be the identity. Variable time.
+    pub(crate) fn batch_to_affine(&self, pts: &[Jac<N>]) -> Vec<Affine<N>> {
+        let f = &self.fp;
+        if pts.is_empty() {
+            return Vec::new();
+        }
+        // prefix[i] = z_0 · … · z_i
+        let mut prefix = Vec::with_capacity(pts.len());
+        let mut acc = f.one;
+        for p in pts {
+            acc = f.mul(&acc, &p.z);
+            prefix.push(acc);
+        }
+        let mut inv = f.inv_vartime(&acc);
+        let mut out = vec![Affine { x: [0; N], y: [0; N] }; pts.len()];
+        for i in (0..pts.len()).rev() {
+            // inv = (z_0 … z_i)⁻¹ here.
+            let zi = if i == 0 { inv } else { f.mul(&inv, &prefix[i - 1]) };
+            inv = f.mul(&inv, &pts[i].z);
+            let zi2 = f.sqr(&zi);
+            out[i] = Affine { x: f.mul(&pts[i].x, &zi2), y: f.mul(&pts[i].y, &f.mul(&zi2, &zi)) };
+        }
+        out
+    }
+
+    /// k·P by left-to-right double-and-add, variable time: for public scalars (the subgroup
+    /// check) and tests.
+    pub(crate) fn jac_mul_vartime(&self, p: &Affine<N>, k: &Limbs<N>) -> Jac<N> {
+        let mut acc = Jac::INFINITY;
+        for i in (0..field::bit_len(k)).rev() {
+            acc = self.jac_double(&acc);
+            if field::bit(k, i) == 1 {
+                acc = self.jac_add_mixed(&acc, p);
+            }
+        }
+        acc
+    }
+}
+
+pub(crate) fn small<const N: usize>(v: u64) -> Limbs<N> {
+    let mut r = [0u64; N];
+    r[0] = v;
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::*;
+
+    fn jac_to_affine<const N: usize>(c: &Curve<N>, p: &Jac<N>) -> Affine<N> {
+        c.batch_to_affine(&[*p])[0]
+    }
+
+    fn proj_to_jac<const N: usize>(c: &Curve<N>, p: &Proj<N>) -> Jac<N> {
+        // (X:Y:Z) homogeneous = (XZ : YZ² : Z) Jacobian.
+        let f = &c.fp;
+        Jac { x: f.mul(&p.x, &p.z), y: f.mul(&p.y, &f.sqr(&p.z)), z: p.z }
+    }
+
+    fn check_curve<const N: usize>(def: &'static CurveDef) {
+        let c = Curve::<N>::new(def);
+        assert!(c.is_on_curve(&c.g), "{}: generator off the curve", def.name);
+        assert!(c.jac_mul_vartime(&c.g, c.q()).is_infinity(), "{}: q·G ≠ O", def.name);
+        let qm1 = field::sub_borrow(c.q(), &small(1)).0;
+        let last = jac_to_affine(&c, &c.jac_mul_vartime(&c.g, &qm1));
+        assert_eq!(last, c.neg_affine(&c.g), "{}: (q−1)·G ≠ −G", def.name);
+
+        // The complete formulas agree with the Jacobian ones.
+        let g = c.g;
+        let gp = Proj { x: g.x, y: g.y, z: c.fp.one };
+        let two_g = c.jac_double(&c.jac_from_affine(&g));
+        let three_g = c.jac_add_mixed(&two_g, &g);
+        let p2 = c.proj_double(&gp);
+        let p3 = c.proj_add_mixed(&p2, &g);
+        let p3b = c.proj_add(&p2, &gp);
+        let p4 = c.proj_add(&p2, &p2);
+        let p4b = c.proj_double(&p2);
+        let j4 = c.jac_double(&two_g);
+        let ja4 = jac_to_affine(&c, &j4);
+        assert_eq!(jac_to_affine(&c, &proj_to_jac(&c, &p2)), jac_to_affine(&c, &two_g));
+        assert_eq!(jac_to_affine(&c, &proj_to_jac(&c, &p3)), jac_to_affine(&c, &three_g));
+        assert_eq!(jac_to_affine(&c, &proj_to_jac(&c, &p3b)), jac_to_affine(&c, &three_g));
+        assert_eq!(c.proj_to_affine(&p4), ja4);
+        assert_eq!(c.proj_to_affine(&p4b), ja4);
+        assert!(c.is_on_curve(&ja4));
+        // Identity handling in the complete formulas.
+        let o = c.proj_identity();
+        assert_eq!(c.proj_to_affine(&c.proj_add_mixed(&o, &g)), g);
+        let oo = c.proj_double(&o);
+        assert!(field::is_zero(&oo.z) && !field::is_zero(&oo.y));
+        let o2 = c.proj_add_mixed(&gp, &c.neg_affine(&g));
+        assert!(field::is_zero(&o2.z) && !field::is_zero(&o2.y));
+        // Jacobian general addition, P + P and P + (−P).
+        let jg = c.jac_from_affine(&g);
+        assert_eq!(jac_to_affine(&c, &c.jac_add(&two_g, &jg)), jac_to_affine(&c, &three_g));
+        assert_eq!(jac_to_affine(&c, &c.jac_add(&two_g, &two_g)), ja4);
+        assert!(c.jac_add(&jg, &c.jac_from_affine(&c.neg_affine(&g))).is_infinity());
+        assert_eq!(jac_to_affine(&c, &c.jac_add_mixed(&jg, &g)), jac_to_affine(&c, &two_g));
+    }
+
+    #[test]
+    fn every_curve_has_its_generator_of_order_q() {
+        check_curve::<4>(&TEST_256);
+        check_curve::<4>(&CRYPTOPRO_A);
+        check_curve::<4>(&CRYPTOPRO_B);
+        check_curve::<4>(&CRYPTOPRO_C);
+        check_curve::<4>(&TC26_256_A);
+        check_curve::<8>(&TC26_512_TEST);
+        check_curve::<8>(&TC26_512_A);
+        check_curve::<8>(&TC26_512_B);
+        check_curve::<8>(&TC26_512_C);
+    }
+
+    #[test]
+    fn curve_kinds() {
+        assert!(Curve::<4>::new(&CRYPTOPRO_A).a_is_minus_3);
+        assert!(Curve::<8>::new(&TC26_512_B).a_is_minus_3);
+        assert!(!Curve::<4>::new(&TC26_256_A).a_is_minus_3);
+        assert!(!Curve::<4>::new(&TEST_256).a_is_minus_3);
+    }
+}
