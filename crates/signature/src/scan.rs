@@ -20,6 +20,8 @@ pub(crate) struct Frame<'a> {
     /// Document-order element number: tells two same-named siblings apart.
     pub(crate) node: u32,
     pub(crate) pos: usize,
+    /// Just past the start tag's `>`.
+    pub(crate) tag_end: usize,
     /// SOAP `actor` (1.1) or `role` (1.2) of a `wsse:Security` header block.
     pub(crate) actor: Option<Cow<'a, str>>,
 }
@@ -31,6 +33,8 @@ pub(crate) struct IdElement<'a> {
     pub(crate) path: Vec<Frame<'a>>,
     /// Text content, kept for `wsse:BinarySecurityToken` only.
     pub(crate) token: Option<String>,
+    /// Just past the element's end.
+    pub(crate) end: usize,
 }
 
 impl IdElement<'_> {
@@ -72,6 +76,8 @@ pub(crate) struct Signature<'a> {
     pub(crate) references: Vec<Reference>,
     pub(crate) signature_value: Option<String>,
     pub(crate) key_info: KeyInfo,
+    /// Just past the element's end.
+    pub(crate) end: usize,
 }
 
 impl Signature<'_> {
@@ -128,6 +134,8 @@ pub(crate) fn scan<'a>(doc: &'a str, limits: &Limits) -> Result<Scan<'a>, SigErr
     // Inside a BinarySecurityToken with an Id: (depth, Id, text so far).
     let mut token: Option<(usize, String, String)> = None;
     let mut text = String::new();
+    // Elements with an Id still open: (depth, Id), innermost last.
+    let mut open_ids: Vec<(usize, String)> = Vec::new();
     loop {
         match r.next()? {
             Event::Start => {
@@ -149,6 +157,7 @@ pub(crate) fn scan<'a>(doc: &'a str, limits: &Limits) -> Result<Scan<'a>, SigErr
                     local: t.local,
                     node,
                     pos: t.pos,
+                    tag_end: r.offset(),
                     actor,
                 };
                 if out.root.is_none() {
@@ -166,8 +175,10 @@ pub(crate) fn scan<'a>(doc: &'a str, limits: &Limits) -> Result<Scan<'a>, SigErr
                             id: id.value.to_string(),
                             path: stack.clone(),
                             token: None,
+                            end: 0,
                         },
                     );
+                    open_ids.push((t.depth, id.value.to_string()));
                 }
                 match sig {
                     None if t.ns == DS && t.local == "Signature" => {
@@ -180,6 +191,7 @@ pub(crate) fn scan<'a>(doc: &'a str, limits: &Limits) -> Result<Scan<'a>, SigErr
                             references: Vec::new(),
                             signature_value: None,
                             key_info: KeyInfo::default(),
+                            end: 0,
                         });
                         sig = Some(out.signatures.len() - 1);
                         states.clear();
@@ -196,6 +208,12 @@ pub(crate) fn scan<'a>(doc: &'a str, limits: &Limits) -> Result<Scan<'a>, SigErr
                 }
             }
             Event::End { depth, .. } => {
+                if open_ids.last().is_some_and(|(d, _)| *d == depth) {
+                    let (_, id) = open_ids.pop().expect("checked");
+                    if let Some(e) = out.ids.get_mut(&id) {
+                        e.end = r.offset();
+                    }
+                }
                 if let Some(i) = sig {
                     let state = states.pop().expect("inside a signature");
                     let s = &mut out.signatures[i];
@@ -211,6 +229,7 @@ pub(crate) fn scan<'a>(doc: &'a str, limits: &Limits) -> Result<Scan<'a>, SigErr
                         _ => {}
                     }
                     if states.is_empty() {
+                        s.end = r.offset();
                         sig = None;
                     }
                 }

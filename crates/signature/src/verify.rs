@@ -14,7 +14,7 @@ use rsmev_xml::Limits;
 
 use crate::ns::ENVELOPED;
 use crate::profile::{Profile, Role};
-use crate::scan::{IdElement, Reference, Scan, Signature, scan};
+use crate::scan::{Frame, IdElement, Reference, Scan, Signature, scan};
 use crate::{SigError, Verified};
 
 /// Feeds canonical bytes straight into a hasher: no intermediate copy of the signed content.
@@ -318,17 +318,19 @@ impl Verifier {
             .map(|r| self.plan(r))
             .collect::<Result<Vec<_>, _>>()?;
 
-        // SignedInfo → SignatureValue.
+        // SignedInfo → SignatureValue, canonicalized out of an excerpt: the Signature with its
+        // ancestors' start tags, not a second read of the whole message.
+        let ex = Excerpt::new(doc, &sig.path, sig.end);
         let mut opts = Options::new(c14n)
             .with_comments(with_comments)
-            .subset_at(si_pos)
+            .subset_at(ex.map(si_pos))
             .stop_after_subset(true)
             .limits(self.limits.clone());
         if let Some(list) = &sig.c14n_prefixes {
             opts = opts.inclusive_prefixes(list);
         }
         let mut sink = HashSink(Hasher::new(alg.digest()));
-        canonicalize_prepared(doc, &opts, &mut sink)?;
+        canonicalize_prepared(&ex.text, &opts, &mut sink)?;
         let digest = sink.0.finalize();
         let sig_bytes = decode_b64(value).map_err(|what| SigError::Malformed { pos, what })?;
         cert.public_key()
@@ -444,15 +446,25 @@ impl Verifier {
         if let Some(list) = &chain.prefixes {
             opts = opts.inclusive_prefixes(list);
         }
-        if chain.enveloped {
-            opts = opts.exclude_at(sig.pos());
-        }
         let target = resolve(found, r)?;
-        if let Some(t) = target {
-            opts = opts.subset_at(t.this().pos);
-        }
         let mut sink = HashSink(Hasher::new(dalg));
-        canonicalize_prepared(doc, &opts, &mut sink)?;
+        match target {
+            // By Id: the element's excerpt holds all its canonical form depends on.
+            Some(t) => {
+                let ex = Excerpt::new(doc, &t.path, t.end);
+                opts = opts.subset_at(ex.map(t.this().pos));
+                if chain.enveloped && ex.contains(sig.pos()) {
+                    opts = opts.exclude_at(ex.map(sig.pos()));
+                }
+                canonicalize_prepared(&ex.text, &opts, &mut sink)?;
+            }
+            None => {
+                if chain.enveloped {
+                    opts = opts.exclude_at(sig.pos());
+                }
+                canonicalize_prepared(doc, &opts, &mut sink)?;
+            }
+        }
         let got = sink.0.finalize();
         let want = decode_b64(expected).map_err(|what| SigError::Malformed { pos: r.pos, what })?;
         if got == want {
@@ -473,6 +485,63 @@ impl Verifier {
                 uri: uri.to_string(),
             })
         }
+    }
+}
+
+/// An element cut out of the prepared message together with its ancestors' start tags and the
+/// matching end tags. Everything the canonical form of the element depends on — inherited
+/// namespace declarations, `xml:*` attributes, `xml:base` — lives in those start tags, so
+/// canonicalizing the element in the excerpt gives the bytes it has in the message, while
+/// reading only the element. The scan has already read (and checked) the whole message.
+struct Excerpt {
+    text: String,
+    /// Where the element starts in the message, and in `text`.
+    from: usize,
+    to: usize,
+    end: usize,
+}
+
+impl Excerpt {
+    /// `path`: the element's ancestors from the root, the element last; `end`: just past it.
+    fn new(doc: &str, path: &[Frame<'_>], end: usize) -> Excerpt {
+        let (this, ancestors) = path.split_last().expect("a path ends at its element");
+        let mut text = String::with_capacity(
+            end - this.pos
+                + ancestors
+                    .iter()
+                    .map(|f| 2 * (f.tag_end - f.pos))
+                    .sum::<usize>(),
+        );
+        for f in ancestors {
+            text.push_str(&doc[f.pos..f.tag_end]);
+        }
+        let to = text.len();
+        text.push_str(&doc[this.pos..end]);
+        for f in ancestors.iter().rev() {
+            let tag = &doc[f.pos + 1..f.tag_end];
+            let name_len = tag
+                .find(|c: char| c.is_ascii_whitespace() || c == '>' || c == '/')
+                .unwrap_or(tag.len());
+            text.push_str("</");
+            text.push_str(&tag[..name_len]);
+            text.push('>');
+        }
+        Excerpt {
+            text,
+            from: this.pos,
+            to,
+            end,
+        }
+    }
+
+    fn contains(&self, pos: usize) -> bool {
+        (self.from..self.end).contains(&pos)
+    }
+
+    /// A message offset inside the element, as an offset in the excerpt.
+    fn map(&self, pos: usize) -> usize {
+        debug_assert!(self.contains(pos));
+        pos - self.from + self.to
     }
 }
 
@@ -574,4 +643,65 @@ pub(crate) fn decode_b64(text: &str) -> Result<Vec<u8>, String> {
     base64::engine::general_purpose::STANDARD
         .decode(&compact)
         .map_err(|e| format!("invalid base64: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Canonicalizing an element in its excerpt gives exactly the bytes it has in the whole
+    /// message, for every algorithm, on every element with an Id in the C14N conformance
+    /// corpus (inherited namespaces, xml:* attributes, xml:base chains, default namespaces).
+    #[test]
+    fn excerpt_canonicalizes_like_the_whole_message() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../c14n/tests/data/corpus");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            let limits = Limits::default();
+            let Ok(doc) = rsmev_xml::prepare(&bytes, &limits) else {
+                continue;
+            };
+            let Ok(found) = scan(&doc, &limits) else {
+                continue;
+            };
+            for e in found.ids.values() {
+                for (alg, comments, smev) in [
+                    (Algorithm::C14n10, false, false),
+                    (Algorithm::C14n10, true, false),
+                    (Algorithm::C14n11, false, false),
+                    (Algorithm::C14n11, true, false),
+                    (Algorithm::Exclusive, false, false),
+                    (Algorithm::Exclusive, true, false),
+                    (Algorithm::Exclusive, false, true),
+                ] {
+                    let opts = Options::new(alg)
+                        .with_comments(comments)
+                        .smev_transform(smev);
+                    let whole = rsmev_c14n::canonicalize_to_vec(
+                        doc.as_bytes(),
+                        &opts.clone().subset_at(e.this().pos),
+                    );
+                    let ex = Excerpt::new(&doc, &e.path, e.end);
+                    let part = rsmev_c14n::canonicalize_to_vec(
+                        ex.text.as_bytes(),
+                        &opts.subset_at(ex.map(e.this().pos)),
+                    );
+                    match (whole, part) {
+                        (Ok(a), Ok(b)) => assert!(
+                            a == b,
+                            "{} #{} {alg:?} comments={comments} smev={smev}",
+                            path.display(),
+                            e.id
+                        ),
+                        (Err(_), Err(_)) => {}
+                        (a, b) => panic!("{} #{}: {a:?} vs {b:?}", path.display(), e.id),
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert!(checked > 300, "only {checked} cases");
+    }
 }
