@@ -22,11 +22,13 @@ mod canon;
 mod driver;
 mod out;
 mod smev;
+mod tap;
 
 use rsmev_fault::FaultCode;
 use rsmev_xml::{Limits, Reader, XmlError};
 
 pub use out::Sink;
+pub use tap::{Tap, TapStop};
 
 /// Canonical XML 1.0.
 pub const C14N10: &str = "http://www.w3.org/TR/2001/REC-xml-c14n-20010315";

@@ -34,6 +34,19 @@ impl<'s, S: Sink + ?Sized> Out<'s, S> {
         }
     }
 
+    /// Reuses a block buffer kept between calls (a [`crate::Tap`] is fed one event at a time).
+    pub(crate) fn with_buffer(mut buf: Vec<u8>, sink: &'s mut S) -> Self {
+        if buf.capacity() < BLOCK {
+            buf.reserve(BLOCK);
+        }
+        Out { buf, sink }
+    }
+
+    /// The block buffer back, with whatever was not flushed still in it.
+    pub(crate) fn into_buffer(self) -> Vec<u8> {
+        self.buf
+    }
+
     #[inline]
     pub(crate) fn put(&mut self, b: &[u8]) {
         if self.buf.len() + b.len() > BLOCK {

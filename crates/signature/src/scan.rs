@@ -6,6 +6,7 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use rsmev_c14n::Tap;
 use rsmev_xml::{Event, Limits, Reader};
 
 use crate::SigError;
@@ -92,7 +93,30 @@ pub(crate) struct Scan<'a> {
     pub(crate) signatures: Vec<Signature<'a>>,
     /// The root element (a SOAP Envelope or anything else).
     pub(crate) root: Option<Frame<'a>>,
+    /// Canonical forms made during the scan (see [`Speculate`]), by Id.
+    pub(crate) taps: HashMap<String, Tapped>,
 }
+
+/// Exclusive C14N of an element, with or without the SMEV transform, made while scanning.
+#[derive(Debug)]
+pub(crate) struct Tapped {
+    pub(crate) smev: bool,
+    pub(crate) bytes: Vec<u8>,
+}
+
+/// Which canonical form to make of the outermost elements with an Id while scanning, before
+/// the signature that will reference them has been read. A guess: the verifier takes it from
+/// the references of earlier messages, and canonicalizes anew when the guess was wrong.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Speculate {
+    No,
+    Exclusive,
+    ExclusiveSmev,
+}
+
+/// At most this many speculative copies per message, each bounded in size: a guess never
+/// costs more than a small multiple of the input.
+const MAX_TAPS: usize = 4;
 
 /// Where inside a `ds:Signature` the reader is; text is collected for the leaf states.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,7 +147,11 @@ fn malformed(pos: usize, what: impl Into<String>) -> SigError {
 }
 
 /// Reads the whole prepared document once.
-pub(crate) fn scan<'a>(doc: &'a str, limits: &Limits) -> Result<Scan<'a>, SigError> {
+pub(crate) fn scan<'a>(
+    doc: &'a str,
+    limits: &Limits,
+    speculate: Speculate,
+) -> Result<Scan<'a>, SigError> {
     let mut r = Reader::new(doc, limits.clone()).track_ids();
     let mut out = Scan::default();
     let mut stack: Vec<Frame<'a>> = Vec::with_capacity(32);
@@ -136,8 +164,24 @@ pub(crate) fn scan<'a>(doc: &'a str, limits: &Limits) -> Result<Scan<'a>, SigErr
     let mut text = String::new();
     // Elements with an Id still open: (depth, Id), innermost last.
     let mut open_ids: Vec<(usize, String)> = Vec::new();
+    let mut tap: Option<(String, Tap<'a>)> = None;
+    let tap_limit = 4 * doc.len() + (64 << 10);
     loop {
-        match r.next()? {
+        let ev = r.next()?;
+        match tap.as_mut().map(|(_, t)| t.feed(&r, ev)) {
+            None | Some(Ok(false)) => {}
+            Some(Ok(true)) => {
+                let (id, t) = tap.take().expect("a tap is running");
+                if let Some(bytes) = t.into_bytes() {
+                    let smev = speculate == Speculate::ExclusiveSmev;
+                    out.taps.insert(id, Tapped { smev, bytes });
+                }
+            }
+            // The guess failed (too large, or content the transform refuses): the verifier
+            // canonicalizes the element anew and reports any real error then.
+            Some(Err(_)) => tap = None,
+        }
+        match ev {
             Event::Start => {
                 let t = r.start_tag();
                 node += 1;
@@ -179,6 +223,12 @@ pub(crate) fn scan<'a>(doc: &'a str, limits: &Limits) -> Result<Scan<'a>, SigErr
                         },
                     );
                     open_ids.push((t.depth, id.value.to_string()));
+                    if tap.is_none() && speculate != Speculate::No && out.taps.len() < MAX_TAPS {
+                        let smev = speculate == Speculate::ExclusiveSmev;
+                        if let Ok(t) = Tap::start(&r, smev, tap_limit) {
+                            tap = Some((id.value.to_string(), t));
+                        }
+                    }
                 }
                 match sig {
                     None if t.ns == DS && t.local == "Signature" => {

@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::time::SystemTime;
 
 use base64::Engine;
@@ -14,7 +15,7 @@ use rsmev_xml::Limits;
 
 use crate::ns::ENVELOPED;
 use crate::profile::{Profile, Role};
-use crate::scan::{Frame, IdElement, Reference, Scan, Signature, scan};
+use crate::scan::{Frame, IdElement, Reference, Scan, Signature, Speculate, scan};
 use crate::{SigError, Verified};
 
 /// Feeds canonical bytes straight into a hasher: no intermediate copy of the signed content.
@@ -152,7 +153,15 @@ pub struct Verifier {
     cache: Arc<CertCache>,
     limits: Limits,
     at: Option<SystemTime>,
+    /// The canonical form the last message's signed element needed (a [`Speculate`] as u8),
+    /// shared by the clones of this verifier: traffic through one verifier is uniform, so
+    /// the scan makes that form while reading and the element is not read a second time.
+    hint: Arc<AtomicU8>,
 }
+
+const HINT_NONE: u8 = 0;
+const HINT_EXC: u8 = 1;
+const HINT_EXC_SMEV: u8 = 2;
 
 impl Verifier {
     pub fn new(profile: Profile, trust: Trust) -> Verifier {
@@ -164,6 +173,7 @@ impl Verifier {
             cache: Arc::new(CertCache::new(4096)),
             limits: Limits::default(),
             at: None,
+            hint: Arc::new(AtomicU8::new(HINT_NONE)),
         }
     }
 
@@ -206,7 +216,12 @@ impl Verifier {
         let doc = rsmev_xml::prepare(input, &self.limits)?;
         let (signatures, required) = {
             let text: &str = &doc;
-            let found = scan(text, &self.limits)?;
+            let speculate = match self.hint.load(Ordering::Relaxed) {
+                HINT_EXC => Speculate::Exclusive,
+                HINT_EXC_SMEV => Speculate::ExclusiveSmev,
+                _ => Speculate::No,
+            };
+            let found = scan(text, &self.limits, speculate)?;
             if found.signatures.is_empty() {
                 return Err(SigError::NoSignature(""));
             }
@@ -448,7 +463,24 @@ impl Verifier {
         }
         let target = resolve(found, r)?;
         let mut sink = HashSink(Hasher::new(dalg));
+        // Exclusive C14N of an element that holds no signature this reference excludes:
+        // the scan may already have made that form.
+        let tappable = target.filter(|t| {
+            chain.c14n == Algorithm::Exclusive
+                && chain.prefixes.is_none()
+                && !(chain.enveloped && (t.this().pos..t.end).contains(&sig.pos()))
+        });
+        if tappable.is_some() {
+            let hint = if chain.smev { HINT_EXC_SMEV } else { HINT_EXC };
+            self.hint.store(hint, Ordering::Relaxed);
+        }
+        let tapped = tappable
+            .and_then(|t| found.taps.get(&t.id))
+            .filter(|tap| tap.smev == chain.smev);
         match target {
+            Some(_) if tapped.is_some() => {
+                sink.0.update(&tapped.expect("checked").bytes);
+            }
             // By Id: the element's excerpt holds all its canonical form depends on.
             Some(t) => {
                 let ex = Excerpt::new(doc, &t.path, t.end);
@@ -663,7 +695,7 @@ mod tests {
             let Ok(doc) = rsmev_xml::prepare(&bytes, &limits) else {
                 continue;
             };
-            let Ok(found) = scan(&doc, &limits) else {
+            let Ok(found) = scan(&doc, &limits, Speculate::No) else {
                 continue;
             };
             for e in found.ids.values() {
@@ -703,5 +735,40 @@ mod tests {
             }
         }
         assert!(checked > 300, "only {checked} cases");
+    }
+
+    /// What the scan makes speculatively equals an ordinary canonicalization of the element.
+    #[test]
+    fn taps_canonicalize_like_the_whole_message() {
+        let base = concat!(env!("CARGO_MANIFEST_DIR"), "/../c14n/tests/data");
+        let mut checked = 0;
+        for dir in ["corpus", "samples"] {
+            for entry in std::fs::read_dir(format!("{base}/{dir}")).unwrap() {
+                let path = entry.unwrap().path();
+                let bytes = std::fs::read(&path).unwrap();
+                let limits = Limits::default();
+                let Ok(doc) = rsmev_xml::prepare(&bytes, &limits) else {
+                    continue;
+                };
+                for (spec, smev) in [
+                    (Speculate::Exclusive, false),
+                    (Speculate::ExclusiveSmev, true),
+                ] {
+                    let Ok(found) = scan(&doc, &limits, spec) else {
+                        continue;
+                    };
+                    for (id, tap) in &found.taps {
+                        assert_eq!(tap.smev, smev);
+                        let opts = Options::new(Algorithm::Exclusive)
+                            .smev_transform(smev)
+                            .subset(id.as_str());
+                        let want = rsmev_c14n::canonicalize_to_vec(doc.as_bytes(), &opts).unwrap();
+                        assert!(want == tap.bytes, "{} #{id} smev={smev}", path.display());
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 50, "only {checked} taps");
     }
 }

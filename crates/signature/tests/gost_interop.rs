@@ -77,7 +77,7 @@ fn rsmev_gost_signatures_verify_with_the_peers() {
                 Some("PERSONAL_SIGNATURE"),
                 1,
             ),
-            ("any-enveloped", SMEV3, Profile::Any, None, 0),
+            ("any-enveloped", SMEV3, Profile::Any, None, 1),
         ] {
             let signed = sign(name, doc, profile, id);
             let path = dir.join(format!("{name}-{label}.xml"));

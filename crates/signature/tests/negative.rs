@@ -51,10 +51,19 @@ fn the_untampered_message_verifies() {
 
 #[test]
 fn one_byte_of_signed_content() {
-    let doc = signed_by("participant-rsa").replace("А123ВС77", "А123ВС78");
+    let good = signed_by("participant-rsa");
+    let doc = good.replace("А123ВС77", "А123ВС78");
     let err = refuse(&verifier("trust-rsa"), &doc);
     assert!(matches!(err, SigError::DigestMismatch { .. }), "{err}");
     assert_eq!(err.fault_code(), FaultCode::DigestMismatch);
+    // The same through a verifier that has seen good messages (its scan then canonicalizes
+    // the signed element speculatively): still refused, and good ones still pass.
+    let warm = verifier("trust-rsa");
+    for _ in 0..2 {
+        warm.verify(good.as_bytes()).unwrap();
+        let err = refuse(&warm, &doc);
+        assert!(matches!(err, SigError::DigestMismatch { .. }), "{err}");
+    }
 }
 
 /// Signature wrapping: the signed element moved into the SOAP header, a forged one in its

@@ -53,7 +53,7 @@ pub fn have(cmd: &str, arg: &str) -> bool {
 
 /// OpenSSL configuration that loads the GOST engine for every algorithm.
 pub fn gost_conf() -> PathBuf {
-    certs().join("openssl.cnf")
+    certs().join("gost-engine.cnf")
 }
 
 pub fn have_gost_openssl() -> bool {

@@ -16,6 +16,7 @@ as the independent side of the GOST interop checks; nothing here comes from rsme
 Run with OPENSSL_CONF naming a configuration that loads the GOST engine.
 """
 import base64
+import copy
 import os
 import subprocess
 import sys
@@ -48,8 +49,9 @@ def openssl(*args, data=None):
     return subprocess.run(["openssl", *args], input=data, capture_output=True, check=False)
 
 
-def c14n(node, alg):
+def c14n(node, alg, keep_comments=True):
     exclusive, comments = C14N[alg]
+    comments = comments and keep_comments
     return etree.tostring(node, method="c14n", exclusive=exclusive, with_comments=comments)
 
 
@@ -115,17 +117,22 @@ def verify(path):
                 if SMEV in algs:
                     print("signature %d: reference %s not checked (SMEV transform)" % (n, uri))
                     continue
-                target = by_id(doc, uri[1:])
+                if uri == "":
+                    # The whole document (XMLDSig §4.3.3.3: comments removed).
+                    target = copy.deepcopy(doc)
+                else:
+                    target = by_id(doc, uri[1:])
                 if ENVELOPED in algs:
-                    # Canonicalize a copy of the element without this signature.
-                    target = etree.fromstring(etree.tostring(target))
+                    # Canonicalize a copy without this signature.
+                    if uri != "":
+                        target = etree.fromstring(etree.tostring(target))
                     for s in target.iter("{%s}Signature" % DS):
                         if s.find("{%s}SignatureValue" % DS).text == sig.find("{%s}SignatureValue" % DS).text:
                             s.getparent().remove(s)
                             break
                 cms = [a for a in algs if a in C14N] or ["http://www.w3.org/TR/2001/REC-xml-c14n-20010315"]
                 dm = DIGEST[ref.find("{%s}DigestMethod" % DS).get("Algorithm")]
-                got = base64.b64encode(digest(dm, c14n(target, cms[-1]))).decode()
+                got = base64.b64encode(digest(dm, c14n(target, cms[-1], keep_comments=False))).decode()
                 want = "".join(ref.find("{%s}DigestValue" % DS).text.split())
                 ok = got == want
                 print("signature %d: reference %s digest %s" % (n, uri, "OK" if ok else "FAILED"))
