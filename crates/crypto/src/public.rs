@@ -11,8 +11,7 @@ use openssl::ec::{EcGroup, EcKey, EcPoint, PointConversionForm};
 use openssl::ecdsa::EcdsaSig;
 use openssl::md::Md;
 use openssl::nid::Nid;
-use openssl::pkey::{PKey, Public};
-use openssl::pkey_ctx::PkeyCtx;
+use openssl::pkey::Public;
 use openssl::rsa::{Padding, Rsa};
 use rsmev_gost::ParamSet;
 use spki::SubjectPublicKeyInfoRef;
@@ -117,7 +116,7 @@ struct Inner {
 
 pub(crate) enum Material {
     Gost(rsmev_gost::PublicKey),
-    Rsa { pkey: PKey<Public>, bits: u32 },
+    Rsa { rsa: Rsa<Public>, bits: u32 },
     Ec { key: EcKey<Public>, half: usize },
 }
 
@@ -232,12 +231,11 @@ impl PublicKey {
             der_util::tlv(0x02, &rsa.e().to_vec()),
         ]
         .concat();
-        let pkey = PKey::from_rsa(rsa).map_err(|e| CryptoError::MalformedKey(e.to_string()))?;
         Ok(PublicKey(Arc::new(Inner {
             kind: KeyKind::Rsa,
             spki,
             identity,
-            material: Material::Rsa { pkey, bits },
+            material: Material::Rsa { rsa, bits },
         })))
     }
 
@@ -341,7 +339,7 @@ impl PublicKey {
         check_digest_len(alg, digest)?;
         match &self.0.material {
             Material::Gost(k) => k.verify_digest(digest, signature).map_err(gost_error),
-            Material::Rsa { pkey, bits } => verify_rsa(pkey, *bits, alg, digest, signature),
+            Material::Rsa { rsa, bits } => verify_rsa(rsa, *bits, alg, digest, signature),
             Material::Ec { key, half } => {
                 if signature.len() != 2 * half {
                     return Err(CryptoError::MalformedSignature(format!(
@@ -476,8 +474,12 @@ pub(crate) fn ec_half(group: &openssl::ec::EcGroupRef) -> Result<usize, CryptoEr
     Ok(order.num_bytes() as usize)
 }
 
+/// RSASSA-PKCS1-v1_5 verification as RFC 8017 §8.2.2 states it: apply the public key, encode
+/// the expected block (00 01 FF…FF 00 DigestInfo digest) and compare the two whole. Nothing of
+/// the recovered block is parsed, so no padding or DigestInfo leniency can be exploited; and the
+/// raw operation skips OpenSSL's per-call EVP set-up, a fifth of the cost of a verification.
 fn verify_rsa(
-    pkey: &PKey<Public>,
+    rsa: &Rsa<Public>,
     bits: u32,
     alg: SignatureAlg,
     digest: &[u8],
@@ -490,17 +492,66 @@ fn verify_rsa(
             signature.len()
         )));
     }
-    let setup = |e: openssl::error::ErrorStack| CryptoError::MalformedKey(format!("OpenSSL: {e}"));
-    let mut ctx = PkeyCtx::new(pkey).map_err(setup)?;
-    ctx.verify_init().map_err(setup)?;
-    ctx.set_rsa_padding(Padding::PKCS1).map_err(setup)?;
-    ctx.set_signature_md(md_for(alg)?).map_err(setup)?;
-    // OpenSSL reports a bad PKCS#1 block through its error stack rather than a plain "false";
-    // both mean the signature does not verify.
-    match ctx.verify(digest, signature) {
-        Ok(true) => Ok(()),
-        Ok(false) | Err(_) => Err(CryptoError::SignatureMismatch),
+    let prefix = digest_info_prefix(alg)?;
+    if digest.len() != alg.digest().output_len() {
+        return Err(CryptoError::DigestLength {
+            alg: alg.name(),
+            expected: alg.digest().output_len(),
+            got: digest.len(),
+        });
     }
+    let t_len = prefix.len() + digest.len();
+    // RFC 8017 §9.2: at least eight bytes of FF padding.
+    if len < t_len + 11 {
+        return Err(CryptoError::MalformedKey(format!(
+            "a {bits}-bit RSA key is too small for {}",
+            alg.name()
+        )));
+    }
+    let mut block = vec![0u8; len];
+    // A signature not below the modulus is an error from OpenSSL: it does not verify either.
+    let n = rsa
+        .public_decrypt(signature, &mut block, Padding::NONE)
+        .map_err(|_| CryptoError::SignatureMismatch)?;
+    let mut expected = Vec::with_capacity(len);
+    expected.extend_from_slice(&[0x00, 0x01]);
+    expected.resize(len - t_len - 1, 0xff);
+    expected.push(0x00);
+    expected.extend_from_slice(prefix);
+    expected.extend_from_slice(digest);
+    if n == len && block == expected {
+        Ok(())
+    } else {
+        Err(CryptoError::SignatureMismatch)
+    }
+}
+
+/// DER of DigestInfo up to the digest's OCTET STRING contents (RFC 8017 §9.2 note 1).
+fn digest_info_prefix(alg: SignatureAlg) -> Result<&'static [u8], CryptoError> {
+    Ok(match alg.digest() {
+        DigestAlg::Sha1 => &[
+            0x30, 0x21, 0x30, 0x09, 0x06, 0x05, 0x2b, 0x0e, 0x03, 0x02, 0x1a, 0x05, 0x00, 0x04,
+            0x14,
+        ],
+        DigestAlg::Sha256 => &[
+            0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x01, 0x05, 0x00, 0x04, 0x20,
+        ],
+        DigestAlg::Sha384 => &[
+            0x30, 0x41, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x02, 0x05, 0x00, 0x04, 0x30,
+        ],
+        DigestAlg::Sha512 => &[
+            0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02,
+            0x03, 0x05, 0x00, 0x04, 0x40,
+        ],
+        d @ (DigestAlg::Streebog256 | DigestAlg::Streebog512 | DigestAlg::Gost94) => {
+            return Err(CryptoError::UnsupportedAlgorithm(format!(
+                "{} with an RSA key",
+                d.name()
+            )));
+        }
+    })
 }
 
 fn verify_ecdsa(sig: &EcdsaSig, key: &EcKey<Public>, digest: &[u8]) -> Result<(), CryptoError> {
