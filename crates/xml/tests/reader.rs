@@ -148,3 +148,19 @@ fn duplicate_attributes_among_many() {
         );
     }
 }
+
+/// XML 1.0 [14]: `]]>` may not appear in character data; `]` and `>` on their own may.
+#[test]
+fn cdata_end_in_text_is_refused() {
+    assert!(events("<r>a]>b ]] > c]]</r>").is_ok());
+    for (doc, at) in [
+        ("<r>a]]>b</r>", 4),
+        ("<r>]]></r>", 3),
+        ("<r>x<y/>zz]]]>q</r>", 11),
+    ] {
+        match events(doc) {
+            Err(XmlError::Syntax { pos, .. }) => assert_eq!(pos, at, "{doc}"),
+            other => panic!("{doc}: {other:?}"),
+        }
+    }
+}
