@@ -120,9 +120,9 @@ impl<'a> Canon<'a> {
 }
 
 impl<'a> Emitter<'a> for Canon<'a> {
-    fn start<S: Sink + ?Sized>(
+    fn start<S: Sink>(
         &mut self,
-        out: &mut Out<'_, S>,
+        out: &mut Out<S>,
         r: &Reader<'a>,
         apex: bool,
         inherited: &Inherited<'a>,
@@ -189,7 +189,7 @@ impl<'a> Emitter<'a> for Canon<'a> {
         Ok(())
     }
 
-    fn end<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, qname: &'a str) {
+    fn end<S: Sink>(&mut self, out: &mut Out<S>, qname: &'a str) {
         out.put(b"</");
         out.s(qname);
         out.put(b">");
@@ -199,19 +199,19 @@ impl<'a> Emitter<'a> for Canon<'a> {
         }
     }
 
-    fn text<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &'a str) {
+    fn text<S: Sink>(&mut self, out: &mut Out<S>, t: &'a str) {
         out.c14n_literal_text(t);
     }
 
-    fn ch<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, c: char) {
+    fn ch<S: Sink>(&mut self, out: &mut Out<S>, c: char) {
         out.c14n_char(c);
     }
 
-    fn cdata<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &'a str) {
+    fn cdata<S: Sink>(&mut self, out: &mut Out<S>, t: &'a str) {
         out.c14n_text(t);
     }
 
-    fn comment<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &'a str, top: Top) {
+    fn comment<S: Sink>(&mut self, out: &mut Out<S>, t: &'a str, top: Top) {
         if top == Top::AfterRoot {
             out.put(b"\n");
         }
@@ -223,13 +223,7 @@ impl<'a> Emitter<'a> for Canon<'a> {
         }
     }
 
-    fn pi<S: Sink + ?Sized>(
-        &mut self,
-        out: &mut Out<'_, S>,
-        target: &'a str,
-        data: &'a str,
-        top: Top,
-    ) {
+    fn pi<S: Sink>(&mut self, out: &mut Out<S>, target: &'a str, data: &'a str, top: Top) {
         if top == Top::AfterRoot {
             out.put(b"\n");
         }
@@ -246,7 +240,7 @@ impl<'a> Emitter<'a> for Canon<'a> {
     }
 }
 
-fn write_attr<S: Sink + ?Sized>(out: &mut Out<'_, S>, qname: &str, local: &str, value: &str) {
+fn write_attr<S: Sink>(out: &mut Out<S>, qname: &str, local: &str, value: &str) {
     out.put(b" ");
     out.s(qname);
     out.s(local);

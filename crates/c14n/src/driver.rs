@@ -33,32 +33,26 @@ impl Inherited<'_> {
 }
 
 pub(crate) trait Emitter<'a> {
-    fn start<S: Sink + ?Sized>(
+    fn start<S: Sink>(
         &mut self,
-        out: &mut Out<'_, S>,
+        out: &mut Out<S>,
         r: &Reader<'a>,
         apex: bool,
         inherited: &Inherited<'a>,
     ) -> Result<(), C14nError>;
-    fn end<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, qname: &'a str);
-    fn text<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &'a str);
-    fn ch<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, c: char);
-    fn cdata<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &'a str);
-    fn comment<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &'a str, top: Top);
-    fn pi<S: Sink + ?Sized>(
-        &mut self,
-        out: &mut Out<'_, S>,
-        target: &'a str,
-        data: &'a str,
-        top: Top,
-    );
+    fn end<S: Sink>(&mut self, out: &mut Out<S>, qname: &'a str);
+    fn text<S: Sink>(&mut self, out: &mut Out<S>, t: &'a str);
+    fn ch<S: Sink>(&mut self, out: &mut Out<S>, c: char);
+    fn cdata<S: Sink>(&mut self, out: &mut Out<S>, t: &'a str);
+    fn comment<S: Sink>(&mut self, out: &mut Out<S>, t: &'a str, top: Top);
+    fn pi<S: Sink>(&mut self, out: &mut Out<S>, target: &'a str, data: &'a str, top: Top);
 }
 
-pub(crate) fn run<'a, S: Sink + ?Sized, E: Emitter<'a>>(
+pub(crate) fn run<'a, S: Sink, E: Emitter<'a>>(
     mut r: Reader<'a>,
     opts: &Options,
     em: &mut E,
-    out: &mut Out<'_, S>,
+    out: &mut Out<S>,
 ) -> Result<(), C14nError> {
     let subset = opts.subset.as_deref();
     let at = if subset.is_some() {

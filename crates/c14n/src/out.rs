@@ -21,30 +21,27 @@ impl<S: Sink + ?Sized> Sink for &mut S {
 /// Hashers cost per call: coalesce the many small writes of markup into large blocks.
 const BLOCK: usize = 32 * 1024;
 
-pub(crate) struct Out<'s, S: Sink + ?Sized> {
+pub(crate) struct Out<S: Sink> {
     buf: Vec<u8>,
-    sink: &'s mut S,
+    sink: S,
 }
 
-impl<'s, S: Sink + ?Sized> Out<'s, S> {
-    pub(crate) fn new(sink: &'s mut S) -> Self {
+impl<S: Sink> Out<S> {
+    pub(crate) fn new(sink: S) -> Self {
         Out {
             buf: Vec::with_capacity(BLOCK),
             sink,
         }
     }
 
-    /// Reuses a block buffer kept between calls (a [`crate::Tap`] is fed one event at a time).
-    pub(crate) fn with_buffer(mut buf: Vec<u8>, sink: &'s mut S) -> Self {
-        if buf.capacity() < BLOCK {
-            buf.reserve(BLOCK);
-        }
-        Out { buf, sink }
+    pub(crate) fn sink(&self) -> &S {
+        &self.sink
     }
 
-    /// The block buffer back, with whatever was not flushed still in it.
-    pub(crate) fn into_buffer(self) -> Vec<u8> {
-        self.buf
+    /// Flushes and gives the sink back.
+    pub(crate) fn into_sink(mut self) -> S {
+        self.flush();
+        self.sink
     }
 
     #[inline]

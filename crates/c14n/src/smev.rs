@@ -79,7 +79,7 @@ impl<'a> Smev<'a> {
         self.last = None;
     }
 
-    fn piece<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &str) {
+    fn piece<S: Sink>(&mut self, out: &mut Out<S>, t: &str) {
         if !self.in_text {
             if t.bytes().all(|b| b <= b' ') {
                 self.pending_ws.push_str(t);
@@ -94,7 +94,7 @@ impl<'a> Smev<'a> {
         self.write_text(out, t);
     }
 
-    fn write_text<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &str) {
+    fn write_text<S: Sink>(&mut self, out: &mut Out<S>, t: &str) {
         woodstox(out, t, false, self.last);
         if let Some(&l) = t.as_bytes().last() {
             self.last = Some(l);
@@ -102,13 +102,13 @@ impl<'a> Smev<'a> {
     }
 }
 
-fn attr_value<S: Sink + ?Sized>(out: &mut Out<'_, S>, v: &str) {
+fn attr_value<S: Sink>(out: &mut Out<S>, v: &str) {
     woodstox(out, v, true, None);
 }
 
 /// Woodstox's escaping, for text (`attr == false`; `last` is the byte written just before
 /// `t` in the same text, if any) or for a double-quoted attribute value.
-fn woodstox<S: Sink + ?Sized>(out: &mut Out<'_, S>, t: &str, attr: bool, last: Option<u8>) {
+fn woodstox<S: Sink>(out: &mut Out<S>, t: &str, attr: bool, last: Option<u8>) {
     let b = t.as_bytes();
     let mut start = 0;
     let mut i = 0;
@@ -161,7 +161,7 @@ fn attr_order(a: &Attribute<'_>, b: &Attribute<'_>) -> Ordering {
     }
 }
 
-fn prefixed<S: Sink + ?Sized>(out: &mut Out<'_, S>, n: u32) {
+fn prefixed<S: Sink>(out: &mut Out<S>, n: u32) {
     out.put(b"ns");
     out.s(itoa(n, &mut [0u8; 10]));
 }
@@ -180,9 +180,9 @@ fn itoa(mut n: u32, buf: &mut [u8; 10]) -> &str {
 }
 
 impl<'a> Emitter<'a> for Smev<'a> {
-    fn start<S: Sink + ?Sized>(
+    fn start<S: Sink>(
         &mut self,
-        out: &mut Out<'_, S>,
+        out: &mut Out<S>,
         r: &Reader<'a>,
         _apex: bool,
         _inherited: &Inherited<'a>,
@@ -253,7 +253,7 @@ impl<'a> Emitter<'a> for Smev<'a> {
         Ok(())
     }
 
-    fn end<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, _qname: &'a str) {
+    fn end<S: Sink>(&mut self, out: &mut Out<S>, _qname: &'a str) {
         self.end_text_node();
         let (n, local) = self.open.pop().unwrap_or((0, ""));
         out.put(b"</");
@@ -265,27 +265,27 @@ impl<'a> Emitter<'a> for Smev<'a> {
         self.mappings.truncate(mark);
     }
 
-    fn text<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &'a str) {
+    fn text<S: Sink>(&mut self, out: &mut Out<S>, t: &'a str) {
         self.piece(out, t);
     }
 
-    fn ch<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, c: char) {
+    fn ch<S: Sink>(&mut self, out: &mut Out<S>, c: char) {
         let mut tmp = [0u8; 4];
         self.piece(out, c.encode_utf8(&mut tmp));
     }
 
-    fn cdata<S: Sink + ?Sized>(&mut self, out: &mut Out<'_, S>, t: &'a str) {
+    fn cdata<S: Sink>(&mut self, out: &mut Out<S>, t: &'a str) {
         self.piece(out, t);
     }
 
-    fn comment<S: Sink + ?Sized>(&mut self, _out: &mut Out<'_, S>, _t: &'a str, _top: Top) {
+    fn comment<S: Sink>(&mut self, _out: &mut Out<S>, _t: &'a str, _top: Top) {
         // Without comments the preceding C14N merged the text around a comment into one node.
         if self.comments_split_text {
             self.end_text_node();
         }
     }
 
-    fn pi<S: Sink + ?Sized>(&mut self, _out: &mut Out<'_, S>, _t: &'a str, _d: &'a str, _top: Top) {
+    fn pi<S: Sink>(&mut self, _out: &mut Out<S>, _t: &'a str, _d: &'a str, _top: Top) {
         self.end_text_node();
     }
 }

@@ -21,22 +21,20 @@ enum Em<'a> {
 /// with or without the SMEV transform after it.
 pub struct Tap<'a> {
     em: Em<'a>,
-    out: Vec<u8>,
-    block: Vec<u8>,
+    out: Out<Capped>,
     apex_depth: usize,
-    limit: usize,
     done: bool,
 }
 
-/// Collects into the tap's buffer, refusing to grow past its limit: a speculative copy must
-/// never cost more memory than the input justifies.
-struct Capped<'v> {
-    out: &'v mut Vec<u8>,
+/// Collects the tap's output, refusing to grow past its limit: a speculative copy must never
+/// cost more memory than the input justifies.
+struct Capped {
+    out: Vec<u8>,
     limit: usize,
     over: bool,
 }
 
-impl Sink for Capped<'_> {
+impl Sink for Capped {
     fn write(&mut self, bytes: &[u8]) {
         if self.over || self.out.len() + bytes.len() > self.limit {
             self.over = true;
@@ -58,7 +56,8 @@ pub enum TapStop {
 
 impl<'a> Tap<'a> {
     /// Starts on the element whose [`Event::Start`] the reader has just returned. `limit`
-    /// bounds the canonical bytes kept.
+    /// bounds the canonical bytes kept (checked as each 32 KiB output block is handed over,
+    /// so memory stays under `limit` plus one block).
     pub fn start(r: &Reader<'a>, smev_transform: bool, limit: usize) -> Result<Self, TapStop> {
         let em = if smev_transform {
             Em::Smev(Smev::new(false))
@@ -67,10 +66,12 @@ impl<'a> Tap<'a> {
         };
         let mut tap = Tap {
             em,
-            out: Vec::new(),
-            block: Vec::new(),
+            out: Out::new(Capped {
+                out: Vec::new(),
+                limit,
+                over: false,
+            }),
             apex_depth: r.depth(),
-            limit,
             done: false,
         };
         tap.with_out(|em, out| match em {
@@ -82,21 +83,10 @@ impl<'a> Tap<'a> {
 
     fn with_out(
         &mut self,
-        f: impl FnOnce(&mut Em<'a>, &mut Out<'_, Capped<'_>>) -> Result<(), C14nError>,
+        f: impl FnOnce(&mut Em<'a>, &mut Out<Capped>) -> Result<(), C14nError>,
     ) -> Result<(), TapStop> {
-        let mut sink = Capped {
-            out: &mut self.out,
-            limit: self.limit,
-            over: false,
-        };
-        let mut out = Out::with_buffer(std::mem::take(&mut self.block), &mut sink);
-        let result = f(&mut self.em, &mut out);
-        if self.done || result.is_err() {
-            out.flush();
-        }
-        self.block = out.into_buffer();
-        result.map_err(TapStop::Refused)?;
-        if sink.over {
+        f(&mut self.em, &mut self.out).map_err(TapStop::Refused)?;
+        if self.out.sink().over {
             return Err(TapStop::TooLarge);
         }
         Ok(())
@@ -159,6 +149,10 @@ impl<'a> Tap<'a> {
 
     /// The canonical bytes, once [`Tap::feed`] has returned `true`.
     pub fn into_bytes(self) -> Option<Vec<u8>> {
-        self.done.then_some(self.out)
+        if !self.done {
+            return None;
+        }
+        let sink = self.out.into_sink();
+        (!sink.over).then_some(sink.out)
     }
 }
