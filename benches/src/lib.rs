@@ -21,7 +21,25 @@ fn b64(n: usize, seed: usize) -> String {
 
 /// An envelope of about `target` bytes (within a few hundred bytes).
 pub fn envelope(target: usize) -> Vec<u8> {
+    wrap(&records(target, wrap("").len()))
+}
+
+/// The same envelope without its signature, about `target` bytes once signed with a 1.6 KB
+/// certificate: what `rsmev sign` and the signature benchmarks start from.
+pub fn unsigned_envelope(target: usize) -> Vec<u8> {
     let fixed = wrap("").len();
+    let doc = String::from_utf8(wrap(&records(target, fixed))).expect("UTF-8");
+    let a = doc
+        .find("      <ns:CallerInformationSystemSignature>")
+        .expect("a signature slot");
+    let b = doc
+        .find("</ns:CallerInformationSystemSignature>\n")
+        .expect("its end")
+        + "</ns:CallerInformationSystemSignature>\n".len();
+    format!("{}{}", &doc[..a], &doc[b..]).into_bytes()
+}
+
+fn records(target: usize, fixed: usize) -> String {
     let mut records = String::new();
     let mut i = 0;
     while records.len() + fixed + 300 < target {
@@ -36,7 +54,7 @@ pub fn envelope(target: usize) -> Vec<u8> {
         .unwrap_or(());
         i += 1;
     }
-    wrap(&records)
+    records
 }
 
 fn wrap(records: &str) -> Vec<u8> {
