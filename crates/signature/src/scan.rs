@@ -71,6 +71,8 @@ pub(crate) struct Signature<'a> {
     /// Path from the root to the `ds:Signature`, itself last.
     pub(crate) path: Vec<Frame<'a>>,
     pub(crate) signed_info_pos: Option<usize>,
+    /// Just past SignedInfo's end tag.
+    pub(crate) signed_info_end: usize,
     pub(crate) c14n_method: Option<String>,
     pub(crate) c14n_prefixes: Option<String>,
     pub(crate) signature_method: Option<String>,
@@ -235,6 +237,7 @@ pub(crate) fn scan<'a>(
                         out.signatures.push(Signature {
                             path: stack.clone(),
                             signed_info_pos: None,
+                            signed_info_end: 0,
                             c14n_method: None,
                             c14n_prefixes: None,
                             signature_method: None,
@@ -275,6 +278,7 @@ pub(crate) fn scan<'a>(
                             }
                         }
                         In::SignatureValue => s.signature_value = Some(value),
+                        In::SignedInfo => s.signed_info_end = r.offset(),
                         In::X509Certificate => s.key_info.certificates.push(value),
                         _ => {}
                     }

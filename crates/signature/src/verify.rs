@@ -335,7 +335,7 @@ impl Verifier {
 
         // SignedInfo → SignatureValue, canonicalized out of an excerpt: the Signature with its
         // ancestors' start tags, not a second read of the whole message.
-        let ex = Excerpt::new(doc, &sig.path, sig.end);
+        let ex = Excerpt::new(doc, &sig.path, si_pos, sig.signed_info_end);
         let mut opts = Options::new(c14n)
             .with_comments(with_comments)
             .subset_at(ex.map(si_pos))
@@ -483,7 +483,8 @@ impl Verifier {
             }
             // By Id: the element's excerpt holds all its canonical form depends on.
             Some(t) => {
-                let ex = Excerpt::new(doc, &t.path, t.end);
+                let (this, ancestors) = t.path.split_last().expect("a path ends at its element");
+                let ex = Excerpt::new(doc, ancestors, this.pos, t.end);
                 opts = opts.subset_at(ex.map(t.this().pos));
                 if chain.enveloped && ex.contains(sig.pos()) {
                     opts = opts.exclude_at(ex.map(sig.pos()));
@@ -534,21 +535,15 @@ struct Excerpt {
 }
 
 impl Excerpt {
-    /// `path`: the element's ancestors from the root, the element last; `end`: just past it.
-    fn new(doc: &str, path: &[Frame<'_>], end: usize) -> Excerpt {
-        let (this, ancestors) = path.split_last().expect("a path ends at its element");
-        let mut text = String::with_capacity(
-            end - this.pos
-                + ancestors
-                    .iter()
-                    .map(|f| 2 * (f.tag_end - f.pos))
-                    .sum::<usize>(),
-        );
+    /// The element spanning `from..end`, below `ancestors` (from the root, parent last).
+    fn new(doc: &str, ancestors: &[Frame<'_>], from: usize, end: usize) -> Excerpt {
+        let tags: usize = ancestors.iter().map(|f| 2 * (f.tag_end - f.pos)).sum();
+        let mut text = String::with_capacity(end - from + tags);
         for f in ancestors {
             text.push_str(&doc[f.pos..f.tag_end]);
         }
         let to = text.len();
-        text.push_str(&doc[this.pos..end]);
+        text.push_str(&doc[from..end]);
         for f in ancestors.iter().rev() {
             let tag = &doc[f.pos + 1..f.tag_end];
             let name_len = tag
@@ -560,7 +555,7 @@ impl Excerpt {
         }
         Excerpt {
             text,
-            from: this.pos,
+            from,
             to,
             end,
         }
@@ -715,7 +710,8 @@ mod tests {
                         doc.as_bytes(),
                         &opts.clone().subset_at(e.this().pos),
                     );
-                    let ex = Excerpt::new(&doc, &e.path, e.end);
+                    let (this, ancestors) = e.path.split_last().unwrap();
+                    let ex = Excerpt::new(&doc, ancestors, this.pos, e.end);
                     let part = rsmev_c14n::canonicalize_to_vec(
                         ex.text.as_bytes(),
                         &opts.subset_at(ex.map(e.this().pos)),
