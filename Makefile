@@ -45,6 +45,8 @@ lint:
 # fuzz-regression tests, doc tests, and each benchmark run once (no timing).
 test: deps lint
 	RSMEV_REQUIRE_PEERS=1 $(CARGO) test --workspace
+	# The second GOST backend (OpenSSL generic EC) against the same vectors.
+	RSMEV_REQUIRE_PEERS=1 $(CARGO) test -p rsmev-gost --features openssl-backend
 	$(CARGO) test --workspace --benches
 
 bench: deps

@@ -30,13 +30,13 @@ fn check_doc(path: &std::path::Path) -> usize {
                 }
             }
             open = keep;
-            if ev == Event::Start {
-                if let Some(a) = r.start_tag().attrs.iter().find(|a| a.is_id()) {
-                    let id = a.value.to_string();
-                    match Tap::start(&r, smev, 1 << 24) {
-                        Ok(t) => open.push((id, t)),
-                        Err(e) => finished.push((id, Err(e))),
-                    }
+            if ev == Event::Start
+                && let Some(a) = r.start_tag().attrs.iter().find(|a| a.is_id())
+            {
+                let id = a.value.to_string();
+                match Tap::start(&r, smev, 1 << 24) {
+                    Ok(t) => open.push((id, t)),
+                    Err(e) => finished.push((id, Err(e))),
                 }
             }
             if ev == Event::Eof {

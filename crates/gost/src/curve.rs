@@ -33,7 +33,11 @@ pub(crate) struct Jac<const N: usize> {
 }
 
 impl<const N: usize> Jac<N> {
-    pub(crate) const INFINITY: Jac<N> = Jac { x: [0; N], y: [0; N], z: [0; N] };
+    pub(crate) const INFINITY: Jac<N> = Jac {
+        x: [0; N],
+        y: [0; N],
+        z: [0; N],
+    };
 
     pub(crate) fn is_infinity(&self) -> bool {
         field::is_zero(&self.z)
@@ -42,7 +46,10 @@ impl<const N: usize> Jac<N> {
 
 impl<const N: usize> Affine<N> {
     pub(crate) fn select(a: &Affine<N>, b: &Affine<N>, mask: u64) -> Affine<N> {
-        Affine { x: field::select(&a.x, &b.x, mask), y: field::select(&a.y, &b.y, mask) }
+        Affine {
+            x: field::select(&a.x, &b.x, mask),
+            y: field::select(&a.y, &b.y, mask),
+        }
     }
 }
 
@@ -56,52 +63,127 @@ impl<const N: usize> Proj<N> {
     }
 }
 
-/// A curve with its two Montgomery fields: coordinates mod p, scalars mod q.
+/// How multiplication by the curve's `a` is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AKind {
+    /// a = −3: two additions and a negation, and the factored Jacobian doubling.
+    MinusThree,
+    /// a = 3: two additions.
+    Three,
+    Zero,
+    General,
+}
+
+/// An isomorphism `(x, y) ↦ (u²x, u³y)` onto `y² = x³ + u⁴a·x + u⁶b`, chosen so that
+/// `u⁴a = ±3`: a curve with a large `a` (TC26-256-A, TC26-512-C) is computed on internally
+/// with multiplications by `a` turned into additions. Points enter and leave in the original
+/// coordinates; only the internal representation changes. Montgomery-form constants.
+#[derive(Clone, Copy, Debug)]
+struct Iso<const N: usize> {
+    u2: Limbs<N>,
+    u3: Limbs<N>,
+    u2_inv: Limbs<N>,
+    u3_inv: Limbs<N>,
+}
+
+/// A curve with its two fields: coordinates mod p, scalars mod q (Montgomery).
 pub(crate) struct Curve<const N: usize> {
-    pub(crate) def: &'static CurveDef,
     pub(crate) fp: Modulus<N>,
     pub(crate) fq: Modulus<N>,
-    /// Montgomery form of a, b and 3b (mod p).
+    /// The internal curve's a, b and 3b (mod p, in the field's form).
     a: Limbs<N>,
     b: Limbs<N>,
     b3: Limbs<N>,
-    /// a ≡ −3 (mod p): multiplications by a become two additions and a negation, and the
-    /// Jacobian doubling uses the factored 3(X−Z²)(X+Z²).
-    a_is_minus_3: bool,
-    a_is_zero: bool,
+    pub(crate) a_kind: AKind,
+    iso: Option<Iso<N>>,
+    /// The generator, internal coordinates.
     pub(crate) g: Affine<N>,
     pub(crate) cofactor: u64,
-    /// Bit length of q.
-    pub(crate) q_bits: usize,
 }
 
 impl<const N: usize> Curve<N> {
     pub(crate) fn new(def: &'static CurveDef) -> Curve<N> {
-        let fp = Modulus::new(field::from_hex(def.p));
-        let q: Limbs<N> = field::from_hex(def.q);
-        let fq = Modulus::new(q);
-        let a = fp.to_mont(&field::from_hex(def.a));
-        let b = fp.to_mont(&field::from_hex(def.b));
-        let b3 = fp.add(&fp.add(&b, &b), &b);
-        let three = fp.to_mont(&small(3));
-        let a_is_minus_3 = field::mask_equal(&a, &fp.neg(&three)) != 0;
-        let a_is_zero = field::is_zero(&a);
-        let g = Affine {
-            x: fp.to_mont(&field::from_hex(def.x)),
-            y: fp.to_mont(&field::from_hex(def.y)),
+        let fp = Modulus::new_field(field::from_hex(def.p));
+        let fq = Modulus::new(field::from_hex(def.q));
+        let mut a = fp.encode(&field::from_hex(def.a));
+        let mut b = fp.encode(&field::from_hex(def.b));
+        let three = fp.encode(&small(3));
+        let minus_three = fp.neg(&three);
+        let iso = if field::is_zero(&a) || a == minus_three || a == three {
+            None
+        } else {
+            find_iso(&fp, &a, &[minus_three, three])
         };
-        Curve {
-            def,
+        if let Some(iso) = &iso {
+            a = fp.mul(&fp.sqr(&iso.u2), &a);
+            b = fp.mul(&fp.sqr(&iso.u3), &b);
+        }
+        let a_kind = if a == minus_three {
+            AKind::MinusThree
+        } else if a == three {
+            AKind::Three
+        } else if field::is_zero(&a) {
+            AKind::Zero
+        } else {
+            AKind::General
+        };
+        let b3 = fp.add(&fp.add(&b, &b), &b);
+        let mut curve = Curve {
             fp,
             fq,
             a,
             b,
             b3,
-            a_is_minus_3,
-            a_is_zero,
-            g,
+            a_kind,
+            iso,
+            g: Affine {
+                x: [0; N],
+                y: [0; N],
+            },
             cofactor: def.h,
-            q_bits: field::bit_len(&q),
+        };
+        curve.g = curve.to_internal(&Affine {
+            x: curve.fp.encode(&field::from_hex(def.x)),
+            y: curve.fp.encode(&field::from_hex(def.y)),
+        });
+        curve
+    }
+
+    /// Original-curve coordinates (field form) → internal ones.
+    pub(crate) fn to_internal(&self, p: &Affine<N>) -> Affine<N> {
+        match &self.iso {
+            None => *p,
+            Some(iso) => Affine {
+                x: self.fp.mul(&p.x, &iso.u2),
+                y: self.fp.mul(&p.y, &iso.u3),
+            },
+        }
+    }
+
+    /// Internal coordinates → the original curve's.
+    pub(crate) fn to_original(&self, p: &Affine<N>) -> Affine<N> {
+        match &self.iso {
+            None => *p,
+            Some(iso) => Affine {
+                x: self.fp.mul(&p.x, &iso.u2_inv),
+                y: self.fp.mul(&p.y, &iso.u3_inv),
+            },
+        }
+    }
+
+    /// `x·u²`: a quantity in original x-units moved to internal ones.
+    pub(crate) fn scale_to_internal_x(&self, v: &Limbs<N>) -> Limbs<N> {
+        match &self.iso {
+            None => *v,
+            Some(iso) => self.fp.mul(v, &iso.u2),
+        }
+    }
+
+    /// An internal x-coordinate in the original curve's units.
+    pub(crate) fn x_to_original(&self, x: &Limbs<N>) -> Limbs<N> {
+        match &self.iso {
+            None => *x,
+            Some(iso) => self.fp.mul(x, &iso.u2_inv),
         }
     }
 
@@ -112,12 +194,11 @@ impl<const N: usize> Curve<N> {
     #[inline(always)]
     fn mul_a(&self, x: &Limbs<N>) -> Limbs<N> {
         let f = &self.fp;
-        if self.a_is_minus_3 {
-            f.neg(&f.add(&f.dbl(x), x))
-        } else if self.a_is_zero {
-            [0; N]
-        } else {
-            f.mul(&self.a, x)
+        match self.a_kind {
+            AKind::MinusThree => f.neg(&f.add(&f.dbl(x), x)),
+            AKind::Three => f.add(&f.dbl(x), x),
+            AKind::Zero => [0; N],
+            AKind::General => f.mul(&self.a, x),
         }
     }
 
@@ -130,13 +211,20 @@ impl<const N: usize> Curve<N> {
     }
 
     pub(crate) fn neg_affine(&self, p: &Affine<N>) -> Affine<N> {
-        Affine { x: p.x, y: self.fp.neg(&p.y) }
+        Affine {
+            x: p.x,
+            y: self.fp.neg(&p.y),
+        }
     }
 
     // ---- complete projective formulas (constant time) ----
 
     pub(crate) fn proj_identity(&self) -> Proj<N> {
-        Proj { x: [0; N], y: self.fp.one, z: [0; N] }
+        Proj {
+            x: [0; N],
+            y: self.fp.one,
+            z: [0; N],
+        }
     }
 
     /// Tail shared by the RCB addition and doubling: given t0 = X1X2, t1 = Y1Y2, t2 = Z1Z2,
@@ -175,7 +263,11 @@ impl<const N: usize> Curve<N> {
         let t0 = f.mul(&t3, &t1);
         z3 = f.mul(&t5, &z3);
         z3 = f.add(&z3, &t0);
-        Proj { x: x3, y: y3, z: z3 }
+        Proj {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
     }
 
     /// P + Q, RCB Algorithm 1.
@@ -185,9 +277,18 @@ impl<const N: usize> Curve<N> {
         let t0 = f.mul(&p.x, &q.x);
         let t1 = f.mul(&p.y, &q.y);
         let t2 = f.mul(&p.z, &q.z);
-        let t3 = f.sub(&f.mul(&f.add(&p.x, &p.y), &f.add(&q.x, &q.y)), &f.add(&t0, &t1));
-        let t4 = f.sub(&f.mul(&f.add(&p.x, &p.z), &f.add(&q.x, &q.z)), &f.add(&t0, &t2));
-        let t5 = f.sub(&f.mul(&f.add(&p.y, &p.z), &f.add(&q.y, &q.z)), &f.add(&t1, &t2));
+        let t3 = f.sub(
+            &f.mul(&f.add(&p.x, &p.y), &f.add(&q.x, &q.y)),
+            &f.add(&t0, &t1),
+        );
+        let t4 = f.sub(
+            &f.mul(&f.add(&p.x, &p.z), &f.add(&q.x, &q.z)),
+            &f.add(&t0, &t2),
+        );
+        let t5 = f.sub(
+            &f.mul(&f.add(&p.y, &p.z), &f.add(&q.y, &q.z)),
+            &f.add(&t1, &t2),
+        );
         self.rcb_finish(t0, t1, t2, t3, t4, t5)
     }
 
@@ -198,7 +299,10 @@ impl<const N: usize> Curve<N> {
         let t0 = f.mul(&p.x, &q.x);
         let t1 = f.mul(&p.y, &q.y);
         let t2 = p.z;
-        let t3 = f.sub(&f.mul(&f.add(&p.x, &p.y), &f.add(&q.x, &q.y)), &f.add(&t0, &t1));
+        let t3 = f.sub(
+            &f.mul(&f.add(&p.x, &p.y), &f.add(&q.x, &q.y)),
+            &f.add(&t0, &t1),
+        );
         let t4 = f.add(&f.mul(&q.x, &p.z), &p.x);
         let t5 = f.add(&f.mul(&q.y, &p.z), &p.y);
         self.rcb_finish(t0, t1, t2, t3, t4, t5)
@@ -221,20 +325,27 @@ impl<const N: usize> Curve<N> {
     pub(crate) fn proj_to_affine(&self, p: &Proj<N>) -> Affine<N> {
         let f = &self.fp;
         let zi = f.inv(&p.z);
-        Affine { x: f.mul(&p.x, &zi), y: f.mul(&p.y, &zi) }
+        Affine {
+            x: f.mul(&p.x, &zi),
+            y: f.mul(&p.y, &zi),
+        }
     }
 
     // ---- Jacobian formulas (variable time) ----
 
     pub(crate) fn jac_from_affine(&self, p: &Affine<N>) -> Jac<N> {
-        Jac { x: p.x, y: p.y, z: self.fp.one }
+        Jac {
+            x: p.x,
+            y: p.y,
+            z: self.fp.one,
+        }
     }
 
     /// 2P: dbl-2001-b for a = −3 (3M+5S), dbl-2007-bl otherwise (1M+8S + a multiplication
     /// by a). A point with y = 0 doubles to Z = 0, the identity, as it should.
     pub(crate) fn jac_double(&self, p: &Jac<N>) -> Jac<N> {
         let f = &self.fp;
-        if self.a_is_minus_3 {
+        if self.a_kind == AKind::MinusThree {
             let delta = f.sqr(&p.z);
             let gamma = f.sqr(&p.y);
             let beta = f.mul(&p.x, &gamma);
@@ -246,7 +357,11 @@ impl<const N: usize> Curve<N> {
             let g2 = f.sqr(&gamma);
             let g8 = f.dbl(&f.dbl(&f.dbl(&g2)));
             let y3 = f.sub(&f.mul(&alpha, &f.sub(&beta4, &x3)), &g8);
-            Jac { x: x3, y: y3, z: z3 }
+            Jac {
+                x: x3,
+                y: y3,
+                z: z3,
+            }
         } else {
             let xx = f.sqr(&p.x);
             let yy = f.sqr(&p.y);
@@ -258,7 +373,11 @@ impl<const N: usize> Curve<N> {
             let y8 = f.dbl(&f.dbl(&f.dbl(&yyyy)));
             let y3 = f.sub(&f.mul(&m, &f.sub(&s, &x3)), &y8);
             let z3 = f.sub(&f.sub(&f.sqr(&f.add(&p.y, &p.z)), &yy), &zz);
-            Jac { x: x3, y: y3, z: z3 }
+            Jac {
+                x: x3,
+                y: y3,
+                z: z3,
+            }
         }
     }
 
@@ -274,7 +393,11 @@ impl<const N: usize> Curve<N> {
         let h = f.sub(&u2, &p.x);
         let r = f.dbl(&f.sub(&s2, &p.y));
         if field::is_zero(&h) {
-            return if field::is_zero(&r) { self.jac_double(p) } else { Jac::INFINITY };
+            return if field::is_zero(&r) {
+                self.jac_double(p)
+            } else {
+                Jac::INFINITY
+            };
         }
         let hh = f.sqr(&h);
         let i = f.dbl(&f.dbl(&hh));
@@ -283,7 +406,11 @@ impl<const N: usize> Curve<N> {
         let x3 = f.sub(&f.sub(&f.sqr(&r), &j), &f.dbl(&v));
         let y3 = f.sub(&f.mul(&r, &f.sub(&v, &x3)), &f.dbl(&f.mul(&p.y, &j)));
         let z3 = f.sub(&f.sub(&f.sqr(&f.add(&p.z, &h)), &z1z1), &hh);
-        Jac { x: x3, y: y3, z: z3 }
+        Jac {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
     }
 
     /// P + Q: add-2007-bl (11M+5S), with the identity and P = ±Q handled.
@@ -304,7 +431,11 @@ impl<const N: usize> Curve<N> {
         let h = f.sub(&u2, &u1);
         let r = f.dbl(&f.sub(&s2, &s1));
         if field::is_zero(&h) {
-            return if field::is_zero(&r) { self.jac_double(p) } else { Jac::INFINITY };
+            return if field::is_zero(&r) {
+                self.jac_double(p)
+            } else {
+                Jac::INFINITY
+            };
         }
         let i = f.sqr(&f.dbl(&h));
         let j = f.mul(&h, &i);
@@ -312,7 +443,11 @@ impl<const N: usize> Curve<N> {
         let x3 = f.sub(&f.sub(&f.sqr(&r), &j), &f.dbl(&v));
         let y3 = f.sub(&f.mul(&r, &f.sub(&v, &x3)), &f.dbl(&f.mul(&s1, &j)));
         let z3 = f.mul(&f.sub(&f.sub(&f.sqr(&f.add(&p.z, &q.z)), &z1z1), &z2z2), &h);
-        Jac { x: x3, y: y3, z: z3 }
+        Jac {
+            x: x3,
+            y: y3,
+            z: z3,
+        }
     }
 
     /// Affine forms of many Jacobian points with one inversion (Montgomery's trick). No point
@@ -330,19 +465,33 @@ impl<const N: usize> Curve<N> {
             prefix.push(acc);
         }
         let mut inv = f.inv_vartime(&acc);
-        let mut out = vec![Affine { x: [0; N], y: [0; N] }; pts.len()];
+        let mut out = vec![
+            Affine {
+                x: [0; N],
+                y: [0; N]
+            };
+            pts.len()
+        ];
         for i in (0..pts.len()).rev() {
             // inv = (z_0 … z_i)⁻¹ here.
-            let zi = if i == 0 { inv } else { f.mul(&inv, &prefix[i - 1]) };
+            let zi = if i == 0 {
+                inv
+            } else {
+                f.mul(&inv, &prefix[i - 1])
+            };
             inv = f.mul(&inv, &pts[i].z);
             let zi2 = f.sqr(&zi);
-            out[i] = Affine { x: f.mul(&pts[i].x, &zi2), y: f.mul(&pts[i].y, &f.mul(&zi2, &zi)) };
+            out[i] = Affine {
+                x: f.mul(&pts[i].x, &zi2),
+                y: f.mul(&pts[i].y, &f.mul(&zi2, &zi)),
+            };
         }
         out
     }
 
-    /// k·P by left-to-right double-and-add, variable time: for public scalars (the subgroup
-    /// check) and tests.
+    /// k·P by left-to-right double-and-add, variable time: the slow, obvious reference the
+    /// table-driven multiplications are tested against.
+    #[cfg(test)]
     pub(crate) fn jac_mul_vartime(&self, p: &Affine<N>, k: &Limbs<N>) -> Jac<N> {
         let mut acc = Jac::INFINITY;
         for i in (0..field::bit_len(k)).rev() {
@@ -353,6 +502,47 @@ impl<const N: usize> Curve<N> {
         }
         acc
     }
+}
+
+/// An isomorphism making `a` one of `targets`, if `p ≡ 3 (mod 4)`: then every square is a
+/// fourth power, so `u` with `u⁴ = t/a` exists as soon as `t/a` is a square, and `u` is two
+/// square roots `x^((p+1)/4)` away. Variable time: curve constants only.
+fn find_iso<const N: usize>(fp: &Modulus<N>, a: &Limbs<N>, targets: &[Limbs<N>]) -> Option<Iso<N>> {
+    if fp.m[0] & 3 != 3 {
+        return None;
+    }
+    let shr = |x: &Limbs<N>, k: u32| {
+        let mut r = [0u64; N];
+        for i in 0..N {
+            r[i] = (x[i] >> k) | if i + 1 < N { x[i + 1] << (64 - k) } else { 0 };
+        }
+        r
+    };
+    let sqrt_exp = shr(&field::add_carry(&fp.m, &small(1)).0, 2);
+    let legendre_exp = shr(&fp.m, 1);
+    let is_square = |x: &Limbs<N>| fp.pow(x, &legendre_exp) == fp.one;
+    let a_inv = fp.inv_vartime(a);
+    for t in targets {
+        let w = fp.mul(t, &a_inv);
+        if !is_square(&w) {
+            continue;
+        }
+        let mut s = fp.pow(&w, &sqrt_exp);
+        if !is_square(&s) {
+            s = fp.neg(&s);
+        }
+        let u = fp.pow(&s, &sqrt_exp);
+        let u2 = fp.sqr(&u);
+        let u3 = fp.mul(&u2, &u);
+        debug_assert_eq!(fp.sqr(&u2), w);
+        return Some(Iso {
+            u2,
+            u3,
+            u2_inv: fp.inv_vartime(&u2),
+            u3_inv: fp.inv_vartime(&u3),
+        });
+    }
+    None
 }
 
 pub(crate) fn small<const N: usize>(v: u64) -> Limbs<N> {
@@ -373,20 +563,32 @@ mod tests {
     fn proj_to_jac<const N: usize>(c: &Curve<N>, p: &Proj<N>) -> Jac<N> {
         // (X:Y:Z) homogeneous = (XZ : YZ² : Z) Jacobian.
         let f = &c.fp;
-        Jac { x: f.mul(&p.x, &p.z), y: f.mul(&p.y, &f.sqr(&p.z)), z: p.z }
+        Jac {
+            x: f.mul(&p.x, &p.z),
+            y: f.mul(&p.y, &f.sqr(&p.z)),
+            z: p.z,
+        }
     }
 
-    fn check_curve<const N: usize>(def: &'static CurveDef) {
+    fn check_curve<const N: usize>(name: &str, def: &'static CurveDef) {
         let c = Curve::<N>::new(def);
-        assert!(c.is_on_curve(&c.g), "{}: generator off the curve", def.name);
-        assert!(c.jac_mul_vartime(&c.g, c.q()).is_infinity(), "{}: q·G ≠ O", def.name);
+        assert!(c.is_on_curve(&c.g), "{}: generator off the curve", name);
+        assert!(
+            c.jac_mul_vartime(&c.g, c.q()).is_infinity(),
+            "{}: q·G ≠ O",
+            name
+        );
         let qm1 = field::sub_borrow(c.q(), &small(1)).0;
         let last = jac_to_affine(&c, &c.jac_mul_vartime(&c.g, &qm1));
-        assert_eq!(last, c.neg_affine(&c.g), "{}: (q−1)·G ≠ −G", def.name);
+        assert_eq!(last, c.neg_affine(&c.g), "{}: (q−1)·G ≠ −G", name);
 
         // The complete formulas agree with the Jacobian ones.
         let g = c.g;
-        let gp = Proj { x: g.x, y: g.y, z: c.fp.one };
+        let gp = Proj {
+            x: g.x,
+            y: g.y,
+            z: c.fp.one,
+        };
         let two_g = c.jac_double(&c.jac_from_affine(&g));
         let three_g = c.jac_add_mixed(&two_g, &g);
         let p2 = c.proj_double(&gp);
@@ -396,9 +598,18 @@ mod tests {
         let p4b = c.proj_double(&p2);
         let j4 = c.jac_double(&two_g);
         let ja4 = jac_to_affine(&c, &j4);
-        assert_eq!(jac_to_affine(&c, &proj_to_jac(&c, &p2)), jac_to_affine(&c, &two_g));
-        assert_eq!(jac_to_affine(&c, &proj_to_jac(&c, &p3)), jac_to_affine(&c, &three_g));
-        assert_eq!(jac_to_affine(&c, &proj_to_jac(&c, &p3b)), jac_to_affine(&c, &three_g));
+        assert_eq!(
+            jac_to_affine(&c, &proj_to_jac(&c, &p2)),
+            jac_to_affine(&c, &two_g)
+        );
+        assert_eq!(
+            jac_to_affine(&c, &proj_to_jac(&c, &p3)),
+            jac_to_affine(&c, &three_g)
+        );
+        assert_eq!(
+            jac_to_affine(&c, &proj_to_jac(&c, &p3b)),
+            jac_to_affine(&c, &three_g)
+        );
         assert_eq!(c.proj_to_affine(&p4), ja4);
         assert_eq!(c.proj_to_affine(&p4b), ja4);
         assert!(c.is_on_curve(&ja4));
@@ -411,30 +622,47 @@ mod tests {
         assert!(field::is_zero(&o2.z) && !field::is_zero(&o2.y));
         // Jacobian general addition, P + P and P + (−P).
         let jg = c.jac_from_affine(&g);
-        assert_eq!(jac_to_affine(&c, &c.jac_add(&two_g, &jg)), jac_to_affine(&c, &three_g));
+        assert_eq!(
+            jac_to_affine(&c, &c.jac_add(&two_g, &jg)),
+            jac_to_affine(&c, &three_g)
+        );
         assert_eq!(jac_to_affine(&c, &c.jac_add(&two_g, &two_g)), ja4);
-        assert!(c.jac_add(&jg, &c.jac_from_affine(&c.neg_affine(&g))).is_infinity());
-        assert_eq!(jac_to_affine(&c, &c.jac_add_mixed(&jg, &g)), jac_to_affine(&c, &two_g));
+        assert!(
+            c.jac_add(&jg, &c.jac_from_affine(&c.neg_affine(&g)))
+                .is_infinity()
+        );
+        assert_eq!(
+            jac_to_affine(&c, &c.jac_add_mixed(&jg, &g)),
+            jac_to_affine(&c, &two_g)
+        );
     }
 
     #[test]
     fn every_curve_has_its_generator_of_order_q() {
-        check_curve::<4>(&TEST_256);
-        check_curve::<4>(&CRYPTOPRO_A);
-        check_curve::<4>(&CRYPTOPRO_B);
-        check_curve::<4>(&CRYPTOPRO_C);
-        check_curve::<4>(&TC26_256_A);
-        check_curve::<8>(&TC26_512_TEST);
-        check_curve::<8>(&TC26_512_A);
-        check_curve::<8>(&TC26_512_B);
-        check_curve::<8>(&TC26_512_C);
+        check_curve::<4>("TEST_256", &TEST_256);
+        check_curve::<4>("CRYPTOPRO_A", &CRYPTOPRO_A);
+        check_curve::<4>("CRYPTOPRO_B", &CRYPTOPRO_B);
+        check_curve::<4>("CRYPTOPRO_C", &CRYPTOPRO_C);
+        check_curve::<4>("TC26_256_A", &TC26_256_A);
+        check_curve::<8>("TC26_512_TEST", &TC26_512_TEST);
+        check_curve::<8>("TC26_512_A", &TC26_512_A);
+        check_curve::<8>("TC26_512_B", &TC26_512_B);
+        check_curve::<8>("TC26_512_C", &TC26_512_C);
     }
 
     #[test]
     fn curve_kinds() {
-        assert!(Curve::<4>::new(&CRYPTOPRO_A).a_is_minus_3);
-        assert!(Curve::<8>::new(&TC26_512_B).a_is_minus_3);
-        assert!(!Curve::<4>::new(&TC26_256_A).a_is_minus_3);
-        assert!(!Curve::<4>::new(&TEST_256).a_is_minus_3);
+        assert_eq!(Curve::<4>::new(&CRYPTOPRO_A).a_kind, AKind::MinusThree);
+        assert_eq!(Curve::<8>::new(&TC26_512_B).a_kind, AKind::MinusThree);
+        // Large-a curves are moved to a = ±3 by an isomorphism.
+        let tc_a = Curve::<4>::new(&TC26_256_A);
+        assert_eq!(tc_a.a_kind, AKind::Three);
+        assert_eq!(Curve::<8>::new(&TC26_512_C).a_kind, AKind::MinusThree);
+        // p ≡ 1 (mod 4): no isomorphism tried.
+        assert_eq!(Curve::<4>::new(&TEST_256).a_kind, AKind::General);
+        // The generator maps back to the published one.
+        let g = tc_a.to_original(&tc_a.g);
+        assert_eq!(tc_a.fp.decode(&g.x), field::from_hex(TC26_256_A.x));
+        assert_eq!(tc_a.fp.decode(&g.y), field::from_hex(TC26_256_A.y));
     }
 }

@@ -1,9 +1,14 @@
-//! Multi-precision integers of `N` 64-bit limbs (least significant first) and Montgomery
-//! arithmetic modulo an odd modulus that fits in them.
+//! Multi-precision integers of `N` 64-bit limbs (least significant first) and modular
+//! arithmetic on them: Montgomery form for any odd modulus, plain residues with a cheaper
+//! fold for pseudo-Mersenne primes `2^(64N) − c`. Callers convert with `encode`/`decode`
+//! and never need to know which form a modulus uses.
 //!
 //! Every operation here except those named `*_vartime` runs in time independent of its
 //! operands' values: carries are folded into masks, never branched on. Loops run over `N`,
 //! a compile-time constant, so they unroll.
+
+// Limb loops index several arrays in step; iterator chains would hide the carry flow.
+#![allow(clippy::needless_range_loop)]
 
 /// An integer of `N` limbs, least significant first.
 pub(crate) type Limbs<const N: usize> = [u64; N];
@@ -14,7 +19,8 @@ pub(crate) const fn adc(a: u64, b: u64, carry: u64) -> (u64, u64) {
     (t as u64, (t >> 64) as u64)
 }
 
-/// `a - b - borrow`; the returned borrow is 0 or 1.
+/// `a - b - borrow`; the returned borrow is 0 or 1. `borrow` may be a small count above 1
+/// (the Karatsuba middle term folds several borrows) as long as `b + borrow ≤ 2⁶⁴`.
 #[inline(always)]
 pub(crate) const fn sbb(a: u64, b: u64, borrow: u64) -> (u64, u64) {
     let t = (a as u128).wrapping_sub((b as u128) + (borrow as u128));
@@ -56,16 +62,6 @@ pub(crate) fn mask_is_zero<const N: usize>(a: &Limbs<N>) -> u64 {
     let mut acc = 0;
     for x in a {
         acc |= *x;
-    }
-    !mask_nonzero(acc)
-}
-
-/// All ones if `a == b`.
-#[inline(always)]
-pub(crate) fn mask_equal<const N: usize>(a: &Limbs<N>, b: &Limbs<N>) -> u64 {
-    let mut acc = 0;
-    for i in 0..N {
-        acc |= a[i] ^ b[i];
     }
     !mask_nonzero(acc)
 }
@@ -154,11 +150,13 @@ pub(crate) fn from_hex<const N: usize>(hex: &str) -> Limbs<N> {
     r
 }
 
+#[cfg(test)]
 pub(crate) fn bit<const N: usize>(a: &Limbs<N>, i: usize) -> u64 {
     (a[i / 64] >> (i % 64)) & 1
 }
 
 /// The number of significant bits.
+#[cfg(test)]
 pub(crate) fn bit_len<const N: usize>(a: &Limbs<N>) -> usize {
     for i in (0..N).rev() {
         if a[i] != 0 {
@@ -184,15 +182,16 @@ pub(crate) fn window<const N: usize>(a: &Limbs<N>, pos: usize, w: usize) -> u64 
     v & ((1u64 << w) - 1)
 }
 
-/// Montgomery arithmetic modulo an odd `m < 2^(64N)`, with `R = 2^(64N)`.
+/// Arithmetic modulo an odd prime `m < 2^(64N)`, `R = 2^(64N)`.
 ///
-/// Elements are kept in Montgomery form `aR mod m`, fully reduced (`< m`).
+/// Elements are kept fully reduced (`< m`) in the modulus's internal form: Montgomery form
+/// `aR mod m`, or — for a pseudo-Mersenne field modulus, see `special` — the residue itself.
 #[derive(Clone, Debug)]
 pub(crate) struct Modulus<const N: usize> {
     pub(crate) m: Limbs<N>,
     /// `-m⁻¹ mod 2⁶⁴`.
     inv: u64,
-    /// `R mod m`: one in Montgomery form.
+    /// One in internal form (`R mod m` for Montgomery).
     pub(crate) one: Limbs<N>,
     /// `R² mod m`: turns a plain integer below `R` into Montgomery form (and reduces it).
     r2: Limbs<N>,
@@ -200,6 +199,11 @@ pub(crate) struct Modulus<const N: usize> {
     r3: Limbs<N>,
     /// `m - 2`, the Fermat inversion exponent.
     m_minus_2: Limbs<N>,
+    /// `Some(c)` when `m = 2^(64N) − c` with a small `c` (CryptoPro-A, TC26-256-A, TC26-512-A
+    /// and -C): elements are then kept as plain residues (the "Montgomery form" below is the
+    /// value itself, R taken as 1) and products are reduced by folding the high half times c,
+    /// about half the word products of a Montgomery reduction.
+    special: Option<u64>,
 }
 
 impl<const N: usize> Modulus<N> {
@@ -210,7 +214,15 @@ impl<const N: usize> Modulus<N> {
         for _ in 0..6 {
             inv = inv.wrapping_mul(2u64.wrapping_sub(m[0].wrapping_mul(inv)));
         }
-        let mut md = Modulus { m, inv: inv.wrapping_neg(), one: [0; N], r2: [0; N], r3: [0; N], m_minus_2: [0; N] };
+        let mut md = Modulus {
+            m,
+            inv: inv.wrapping_neg(),
+            one: [0; N],
+            r2: [0; N],
+            r3: [0; N],
+            m_minus_2: [0; N],
+            special: None,
+        };
         // 2^k mod m by doubling: R mod m after 64N steps, R² mod m after 128N.
         let mut x = [0u64; N];
         x[0] = 1;
@@ -222,14 +234,27 @@ impl<const N: usize> Modulus<N> {
             }
         }
         md.r2 = x;
-        md.r3 = md.mul(&md.r2, &md.r2);
+        md.r3 = md.mont_mul(&md.r2, &md.r2);
         let mut two = [0u64; N];
         two[0] = 2;
         md.m_minus_2 = sub_borrow(&m, &two).0;
         md
     }
 
-    /// `x mod m` for `x < 2m` by one conditional subtraction (only used at setup).
+    /// A modulus for coordinates: pseudo-Mersenne arithmetic when `m = 2^(64N) − c` with
+    /// `c < 2^31` (so `c² + c` fits a word in the reduction), Montgomery otherwise.
+    pub(crate) fn new_field(m: Limbs<N>) -> Modulus<N> {
+        let mut md = Modulus::new(m);
+        let c = sub_borrow(&[0; N], &m).0;
+        if c[1..].iter().all(|&w| w == 0) && c[0] < (1 << 31) {
+            md.special = Some(c[0]);
+            md.one = [0; N];
+            md.one[0] = 1;
+        }
+        md
+    }
+
+    /// `x mod m` for `x < 2m` by one conditional subtraction.
     fn reduce_plain(&self, x: &Limbs<N>) -> Limbs<N> {
         let (d, borrow) = sub_borrow(x, &self.m);
         select(&d, x, 0u64.wrapping_sub(borrow))
@@ -274,9 +299,9 @@ impl<const N: usize> Modulus<N> {
 
     /// Montgomery product `a·b·R⁻¹ mod m` (CIOS). Valid for `a < R`, `b < m`: the result is
     /// then below `2m` before the final subtraction, so one subtraction reduces it fully. That
-    /// bound is what lets `to_mont` reduce any `N`-limb integer.
+    /// bound is what lets `encode` reduce any `N`-limb integer.
     #[inline(always)]
-    pub(crate) fn mul(&self, a: &Limbs<N>, b: &Limbs<N>) -> Limbs<N> {
+    fn mont_mul(&self, a: &Limbs<N>, b: &Limbs<N>) -> Limbs<N> {
         let m = &self.m;
         let mut t = [0u64; N];
         let mut hi = 0u64;
@@ -298,129 +323,118 @@ impl<const N: usize> Modulus<N> {
         self.final_sub(&t, hi)
     }
 
-    /// Montgomery square: the cross products once, doubled, then a separate reduction
-    /// (SOS), which saves `N(N-1)/2` word products over `mul`.
+    /// `a·b` in this modulus's form: Montgomery product, or plain product with the
+    /// pseudo-Mersenne fold. Valid for `a < R`, `b < m`.
     #[inline(always)]
-    pub(crate) fn sqr(&self, a: &Limbs<N>) -> Limbs<N> {
-        // Double-width product in two halves to stay within const-generic array sizes.
-        let mut lo = [0u64; N];
-        let mut hi = [0u64; N];
-        // Cross products a[i]·a[j], i < j.
-        for i in 0..N {
-            let mut c = 0;
-            for j in (i + 1)..N {
-                let k = i + j;
-                let cur = if k < N { lo[k] } else { hi[k - N] };
-                let (v, c2) = mac(cur, a[i], a[j], c);
-                if k < N {
-                    lo[k] = v;
-                } else {
-                    hi[k - N] = v;
-                }
-                c = c2;
-            }
-            let k = i + N;
-            if k < 2 * N {
-                // Position i + N was not written by this row yet.
-                hi[k - N] = c;
-            }
+    pub(crate) fn mul(&self, a: &Limbs<N>, b: &Limbs<N>) -> Limbs<N> {
+        match self.special {
+            None => self.mont_mul(a, b),
+            Some(c) => self.fold(&mul_wide(a, b), c),
         }
-        // Double the cross products.
-        let mut carry = 0;
-        for x in lo.iter_mut().chain(hi.iter_mut()) {
-            let nx = (*x << 1) | carry;
-            carry = *x >> 63;
-            *x = nx;
-        }
-        // Add the squares a[i]² at position 2i.
-        let mut c = 0;
-        for i in 0..N {
-            let sq = (a[i] as u128) * (a[i] as u128);
-            let k = 2 * i;
-            let (w0, w1) = (sq as u64, (sq >> 64) as u64);
-            let get = |lo: &[u64; N], hi: &[u64; N], k: usize| if k < N { lo[k] } else { hi[k - N] };
-            let (v0, c0) = adc(get(&lo, &hi, k), w0, c);
-            let (v1, c1) = adc(get(&lo, &hi, k + 1), w1, c0);
-            if k < N {
-                lo[k] = v0;
-            } else {
-                hi[k - N] = v0;
-            }
-            if k + 1 < N {
-                lo[k + 1] = v1;
-            } else {
-                hi[k + 1 - N] = v1;
-            }
-            c = c1;
-        }
-        self.redc(lo, hi)
     }
 
-    /// Montgomery reduction of the double-width `lo + hi·R < m·R`: `(lo + hi·R)·R⁻¹ mod m`.
     #[inline(always)]
-    fn redc(&self, mut lo: Limbs<N>, mut hi: Limbs<N>) -> Limbs<N> {
+    pub(crate) fn sqr(&self, a: &Limbs<N>) -> Limbs<N> {
+        match self.special {
+            None => self.redc(&mut sqr_wide(a)),
+            Some(c) => self.fold(&sqr_wide(a), c),
+        }
+    }
+
+    /// `t mod m` for `m = 2^(64N) − c` and a double-width `t < m²`: `2^(64N) ≡ c`, so the
+    /// high half times c is added to the low half, twice, then one conditional subtraction.
+    #[inline(always)]
+    fn fold(&self, t: &[u64; 16], c: u64) -> Limbs<N> {
+        let mut r = [0u64; N];
+        let mut top = 0;
+        for i in 0..N {
+            (r[i], top) = mac(t[i], t[i + N], c, top);
+        }
+        // top ≤ c: fold it; a carry out of this means r wrapped to below c·top ≤ c², so adding
+        // one more c cannot carry past the lowest limb.
+        let (v, mut k) = mac(r[0], top, c, 0);
+        r[0] = v;
+        for x in r.iter_mut().skip(1) {
+            (*x, k) = adc(*x, 0, k);
+        }
+        r[0] = r[0].wrapping_add(k * c);
+        self.final_sub(&r, 0)
+    }
+
+    /// Montgomery reduction of the double-width `t < m·R` (limbs `0..2N` of `t`):
+    /// `t·R⁻¹ mod m`.
+    #[inline(always)]
+    fn redc(&self, t: &mut [u64; 16]) -> Limbs<N> {
         let m = &self.m;
         let mut top = 0u64;
         for i in 0..N {
-            // Fold one limb: add u·m at limb i so that limb i becomes zero.
-            let u = lo[i].wrapping_mul(self.inv);
+            let u = t[i].wrapping_mul(self.inv);
             let mut c = 0;
             for j in 0..N {
-                let k = i + j;
-                if k < N {
-                    (lo[k], c) = mac(lo[k], u, m[j], c);
-                } else {
-                    (hi[k - N], c) = mac(hi[k - N], u, m[j], c);
-                }
+                (t[i + j], c) = mac(t[i + j], u, m[j], c);
             }
-            // Propagate the carry into hi[i] (position i + N) and beyond.
-            let (v, c1) = adc(hi[i], c, top);
-            hi[i] = v;
+            // The carry lands at limb i + N, together with the previous round's overflow.
+            let (v, c1) = adc(t[i + N], c, top);
+            t[i + N] = v;
             top = c1;
         }
-        self.final_sub(&hi, top)
+        let mut r = [0u64; N];
+        r.copy_from_slice(&t[N..2 * N]);
+        self.final_sub(&r, top)
     }
 
-    /// Montgomery form of a plain integer `a < R` (reduced mod m as a side effect).
+    /// The internal form (Montgomery, or the residue itself for a pseudo-Mersenne modulus)
+    /// of a plain integer `a < R`, reduced mod m as a side effect.
     #[inline(always)]
-    pub(crate) fn to_mont(&self, a: &Limbs<N>) -> Limbs<N> {
-        self.mul(a, &self.r2)
+    pub(crate) fn encode(&self, a: &Limbs<N>) -> Limbs<N> {
+        match self.special {
+            None => self.mont_mul(a, &self.r2),
+            // a < 2^(64N) < 2m: one subtraction reduces it.
+            Some(_) => self.reduce_plain(a),
+        }
     }
 
     /// Montgomery form of `lo + hi·R` for any `lo, hi < R`.
-    pub(crate) fn to_mont_wide(&self, lo: &Limbs<N>, hi: &Limbs<N>) -> Limbs<N> {
+    pub(crate) fn encode_wide(&self, lo: &Limbs<N>, hi: &Limbs<N>) -> Limbs<N> {
+        debug_assert!(self.special.is_none(), "scalar moduli are Montgomery");
         self.add(&self.mul(lo, &self.r2), &self.mul(hi, &self.r3))
     }
 
-    /// The plain integer (`< m`) of a Montgomery-form element.
+    /// The plain residue (`< m`) of an element in internal form.
     #[inline(always)]
-    pub(crate) fn from_mont(&self, a: &Limbs<N>) -> Limbs<N> {
-        let mut one = [0u64; N];
-        one[0] = 1;
-        self.mul(a, &one)
+    pub(crate) fn decode(&self, a: &Limbs<N>) -> Limbs<N> {
+        match self.special {
+            None => {
+                let mut one = [0u64; N];
+                one[0] = 1;
+                self.mont_mul(a, &one)
+            }
+            Some(_) => *a,
+        }
     }
 
-    /// `a^e` for a public exponent `e`; constant time in `a`. Fixed 4-bit windows, the
-    /// multiplication done for every window (even a zero one) so the sequence of operations
-    /// depends on nothing but `N`.
+    /// `a^e` for a public exponent `e`, constant time in `a`: fixed 4-bit windows over the
+    /// exponent, so the operation sequence and the table indices depend on `e` alone.
     pub(crate) fn pow(&self, a: &Limbs<N>, e: &Limbs<N>) -> Limbs<N> {
         let mut table = [self.one; 16];
         for i in 1..16 {
             table[i] = self.mul(&table[i - 1], a);
         }
         let mut r = self.one;
+        let mut started = false;
         for i in (0..(16 * N)).rev() {
-            for _ in 0..4 {
-                r = self.sqr(&r);
+            let digit = window(e, 4 * i, 4) as usize;
+            if started {
+                for _ in 0..4 {
+                    r = self.sqr(&r);
+                }
+                if digit != 0 {
+                    r = self.mul(&r, &table[digit]);
+                }
+            } else if digit != 0 {
+                r = table[digit];
+                started = true;
             }
-            let digit = window(e, 4 * i, 4);
-            // The exponent is public, but the table read is masked anyway: cheap, and it keeps
-            // this routine safe to reuse for a secret exponent.
-            let mut t = [0u64; N];
-            for (j, entry) in table.iter().enumerate() {
-                t = select(&t, entry, mask_eq(j as u64, digit));
-            }
-            r = self.mul(&r, &t);
         }
         r
     }
@@ -430,11 +444,12 @@ impl<const N: usize> Modulus<N> {
         self.pow(a, &self.m_minus_2)
     }
 
-    /// Inverse of a Montgomery-form element by the binary extended Euclidean algorithm;
-    /// variable time, for public values only (verification). Zero maps to zero.
+    /// Inverse of an internal-form element by the binary extended Euclidean algorithm;
+    /// variable time, for public values only (verification, tables). Zero maps to zero.
     pub(crate) fn inv_vartime(&self, a: &Limbs<N>) -> Limbs<N> {
-        // With a = xR: invert the plain x·R as an integer → x⁻¹R⁻¹, then multiply by R³
-        // (Montgomery product divides by R once) → x⁻¹R, the Montgomery form of x⁻¹.
+        // Montgomery a = xR: invert the integer xR → x⁻¹R⁻¹, then a Montgomery product with
+        // R³ (which divides by R once) → x⁻¹R, the Montgomery form of x⁻¹. A plain residue
+        // needs no correction.
         if is_zero(a) {
             return [0; N];
         }
@@ -463,7 +478,10 @@ impl<const N: usize> Modulus<N> {
             }
         }
         let plain_inv = if u == one { x1 } else { x2 };
-        self.mul(&plain_inv, &self.r3)
+        match self.special {
+            None => self.mont_mul(&plain_inv, &self.r3),
+            Some(_) => plain_inv,
+        }
     }
 
     /// `x/2 mod m` for `x < m`.
@@ -479,6 +497,103 @@ impl<const N: usize> Modulus<N> {
     }
 }
 
+/// The double-width product `a·b` in limbs `0..2N` (a fixed 16-limb buffer, since `2 * N`
+/// cannot size an array).
+#[inline(always)]
+fn mul_wide<const N: usize>(a: &Limbs<N>, b: &Limbs<N>) -> [u64; 16] {
+    const { assert!(N <= 8) };
+    if N == 8 {
+        return karatsuba_8(a, b);
+    }
+    schoolbook(a, b)
+}
+
+#[inline(always)]
+fn schoolbook<const N: usize>(a: &Limbs<N>, b: &Limbs<N>) -> [u64; 16] {
+    let mut t = [0u64; 16];
+    for i in 0..N {
+        let mut c = 0;
+        for j in 0..N {
+            (t[i + j], c) = mac(t[i + j], a[j], b[i], c);
+        }
+        t[i + N] = c;
+    }
+    t
+}
+
+/// The 8-limb product by one level of Karatsuba over 4-limb halves: three 16-product
+/// multiplications instead of 64 word products in one long dependency chain. The half sums
+/// carry one bit each, folded in with masks (no branches).
+#[inline(always)]
+fn karatsuba_8<const N: usize>(a: &Limbs<N>, b: &Limbs<N>) -> [u64; 16] {
+    let half = |x: &Limbs<N>, k: usize| -> [u64; 4] { [x[k], x[k + 1], x[k + 2], x[k + 3]] };
+    let (a0, a1, b0, b1) = (half(a, 0), half(a, 4), half(b, 0), half(b, 4));
+    let z0 = schoolbook::<4>(&a0, &b0);
+    let z2 = schoolbook::<4>(&a1, &b1);
+    let (sa, ca) = add_carry(&a0, &a1);
+    let (sb, cb) = add_carry(&b0, &b1);
+    let zm = schoolbook::<4>(&sa, &sb);
+    // (sa + ca·2²⁵⁶)(sb + cb·2²⁵⁶) = zm + 2²⁵⁶(ca·sb + cb·sa) + ca·cb·2⁵¹²: a 9-limb middle
+    // term m, from which z0 and z2 are then subtracted.
+    let (mask_a, mask_b) = (0u64.wrapping_sub(ca), 0u64.wrapping_sub(cb));
+    let mut m = [0u64; 9];
+    m[..8].copy_from_slice(&zm[..8]);
+    let mut carry = 0;
+    for i in 0..4 {
+        let (v, c1) = adc(m[i + 4], sb[i] & mask_a, carry);
+        let (v, c2) = adc(v, sa[i] & mask_b, 0);
+        m[i + 4] = v;
+        carry = c1 + c2;
+    }
+    m[8] = carry + (ca & cb);
+    let mut borrow = 0;
+    for i in 0..9 {
+        let (x0, x2) = if i < 8 { (z0[i], z2[i]) } else { (0, 0) };
+        let (v, b1) = sbb(m[i], x0, 0);
+        let (v, b2) = sbb(v, x2, 0);
+        (m[i], borrow) = sbb(v, 0, borrow);
+        borrow += b1 + b2;
+    }
+    // Result: z0 + m·2²⁵⁶ + z2·2⁵¹².
+    let mut t = [0u64; 16];
+    t[..8].copy_from_slice(&z0[..8]);
+    t[8..16].copy_from_slice(&z2[..8]);
+    let mut carry = 0;
+    for i in 0..12 {
+        let add = if i < 9 { m[i] } else { 0 };
+        (t[i + 4], carry) = adc(t[i + 4], add, carry);
+    }
+    t
+}
+
+/// `a²` double-width: the cross products once, doubled, plus the squares — `N(N−1)/2` fewer
+/// word products than `mul_wide`.
+#[inline(always)]
+fn sqr_wide<const N: usize>(a: &Limbs<N>) -> [u64; 16] {
+    const { assert!(N <= 8) };
+    let mut t = [0u64; 16];
+    for i in 0..N {
+        let mut c = 0;
+        for j in (i + 1)..N {
+            (t[i + j], c) = mac(t[i + j], a[i], a[j], c);
+        }
+        t[i + N] = c;
+    }
+    let mut carry = 0;
+    for x in t.iter_mut().take(2 * N) {
+        let nx = (*x << 1) | carry;
+        carry = *x >> 63;
+        *x = nx;
+    }
+    let mut c = 0;
+    for i in 0..N {
+        let sq = (a[i] as u128) * (a[i] as u128);
+        (t[2 * i], c) = adc(t[2 * i], sq as u64, c);
+        (t[2 * i + 1], c) = adc(t[2 * i + 1], (sq >> 64) as u64, c);
+    }
+    t
+}
+
 /// Shifts right by one bit, shifting `top` (0 or 1) in at the most significant end.
 fn shr1<const N: usize>(a: &mut Limbs<N>, top: u64) {
     for i in 0..N {
@@ -492,12 +607,15 @@ mod tests {
     use super::*;
 
     fn p256() -> Modulus<4> {
-        Modulus::new(from_hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97"))
+        Modulus::new(from_hex(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
+        ))
     }
 
     #[test]
     fn hex_and_bytes_round_trip() {
-        let x: Limbs<4> = from_hex("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
+        let x: Limbs<4> =
+            from_hex("0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20");
         let mut be = [0u8; 32];
         write_be_bytes(&x, &mut be);
         assert_eq!(be[0], 1);
@@ -513,8 +631,10 @@ mod tests {
     #[test]
     fn montgomery_identities() {
         let f = p256();
-        let a = f.to_mont(&from_hex("123456789abcdef0fedcba9876543210"));
-        let b = f.to_mont(&from_hex("fedcba98765432100123456789abcdef1122334455667788"));
+        let a = f.encode(&from_hex("123456789abcdef0fedcba9876543210"));
+        let b = f.encode(&from_hex(
+            "fedcba98765432100123456789abcdef1122334455667788",
+        ));
         assert_eq!(f.mul(&a, &f.one), a);
         assert_eq!(f.sqr(&a), f.mul(&a, &a));
         assert_eq!(f.sqr(&b), f.mul(&b, &b));
@@ -525,12 +645,99 @@ mod tests {
         assert_eq!(f.add(&f.sub(&a, &b), &b), a);
         assert_eq!(f.add(&a, &f.neg(&a)), [0; 4]);
         // m - 1 squared is 1.
-        let mm1 = f.to_mont(&sub_borrow(&f.m, &[1, 0, 0, 0]).0);
+        let mm1 = f.encode(&sub_borrow(&f.m, &[1, 0, 0, 0]).0);
         assert_eq!(f.sqr(&mm1), f.one);
-        assert_eq!(f.from_mont(&f.to_mont(&[5, 0, 0, 0])), [5, 0, 0, 0]);
-        // to_mont reduces inputs above m.
+        assert_eq!(f.decode(&f.encode(&[5, 0, 0, 0])), [5, 0, 0, 0]);
+        // encode reduces inputs above m.
         let all_ones = [u64::MAX; 4];
-        assert_eq!(f.from_mont(&f.to_mont(&all_ones)), [0x268, 0, 0, 0]);
+        assert_eq!(f.decode(&f.encode(&all_ones)), [0x268, 0, 0, 0]);
+    }
+
+    /// The pseudo-Mersenne form computes the same residues as Montgomery arithmetic.
+    fn special_matches_montgomery<const N: usize>(m: Limbs<N>) {
+        let mont = Modulus::<N>::new(m);
+        let special = Modulus::<N>::new_field(m);
+        assert!(special.special.is_some());
+        let mm1 = sub_borrow(&m, &small_limbs(1)).0;
+        let mut vals = vec![[0u64; N], small_limbs(1), mm1, [u64::MAX; N], m];
+        // A simple deterministic sequence for the rest.
+        let mut s = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..40 {
+            let mut v = [0u64; N];
+            for w in v.iter_mut() {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                *w = s;
+            }
+            vals.push(v);
+        }
+        for a in &vals {
+            let (am, asp) = (mont.encode(a), special.encode(a));
+            assert_eq!(mont.decode(&am), special.decode(&asp), "reduction");
+            assert_eq!(
+                mont.decode(&mont.sqr(&am)),
+                special.decode(&special.sqr(&asp))
+            );
+            for b in &vals {
+                let (bm, bsp) = (mont.encode(b), special.encode(b));
+                assert_eq!(
+                    mont.decode(&mont.mul(&am, &bm)),
+                    special.decode(&special.mul(&asp, &bsp)),
+                    "mul"
+                );
+            }
+            if !is_zero(&mont.decode(&am)) {
+                assert_eq!(special.mul(&special.inv(&asp), &asp), special.one);
+                assert_eq!(special.inv_vartime(&asp), special.inv(&asp));
+            }
+        }
+    }
+
+    fn small_limbs<const N: usize>(v: u64) -> Limbs<N> {
+        let mut r = [0u64; N];
+        r[0] = v;
+        r
+    }
+
+    #[test]
+    fn karatsuba_matches_schoolbook() {
+        let mut vals: Vec<[u64; 8]> = vec![[u64::MAX; 8], [0; 8], [1, 0, 0, 0, 0, 0, 0, 0]];
+        // Half sums that carry and that do not, in either operand.
+        vals.push([u64::MAX, u64::MAX, u64::MAX, u64::MAX, 1, 0, 0, 0]);
+        vals.push([0, 0, 0, 1 << 63, 0, 0, 0, 1 << 63]);
+        let mut s = 0x0123_4567_89ab_cdefu64;
+        for _ in 0..20 {
+            let mut v = [0u64; 8];
+            for w in v.iter_mut() {
+                s = s
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                *w = s;
+            }
+            vals.push(v);
+        }
+        for a in &vals {
+            for b in &vals {
+                assert_eq!(karatsuba_8(a, b), schoolbook(a, b));
+            }
+        }
+    }
+
+    #[test]
+    fn pseudo_mersenne_matches_montgomery() {
+        special_matches_montgomery::<4>(from_hex(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
+        ));
+        special_matches_montgomery::<8>(from_hex(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
+             FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
+        ));
+        // Not of the form 2^(64N) − c: stays Montgomery.
+        let b = Modulus::<4>::new_field(from_hex(
+            "8000000000000000000000000000000000000000000000000000000000000C99",
+        ));
+        assert!(b.special.is_none());
     }
 
     #[test]
@@ -541,10 +748,72 @@ mod tests {
         ));
         let top = sub_borrow(&f8.m, &[1, 0, 0, 0, 0, 0, 0, 0]).0;
         for x in [top, [u64::MAX >> 1; 8], [1, 2, 3, 4, 5, 6, 7, 8]] {
-            let xm = f8.to_mont(&x);
+            let xm = f8.encode(&x);
             assert_eq!(f8.sqr(&xm), f8.mul(&xm, &xm));
             assert_eq!(f8.mul(&f8.inv(&xm), &xm), f8.one);
             assert_eq!(f8.inv_vartime(&xm), f8.inv(&xm));
         }
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+    use std::hint::black_box;
+    use std::time::Instant;
+
+    fn time<const N: usize>(f: &Modulus<N>) {
+        let mut a = f.encode(&[0x1234_5678_9abc_def1; N]);
+        let b = f.encode(&[0x0fed_cba9_8765_4321; N]);
+        let iters = 2_000_000;
+        let t = Instant::now();
+        for _ in 0..iters {
+            a = f.mul(black_box(&a), &b);
+        }
+        let mul = t.elapsed().as_nanos() as f64 / iters as f64;
+        let t = Instant::now();
+        for _ in 0..iters {
+            a = f.sqr(black_box(&a));
+        }
+
+        let sqr = t.elapsed().as_nanos() as f64 / iters as f64;
+        let t = Instant::now();
+        for _ in 0..iters {
+            a = f.add(black_box(&a), &b);
+        }
+        let add = t.elapsed().as_nanos() as f64 / iters as f64;
+        let t = Instant::now();
+        for _ in 0..1000 {
+            a = f.inv(black_box(&a));
+        }
+        let inv = t.elapsed().as_nanos() as f64 / 1000.0;
+        let t = Instant::now();
+        for _ in 0..1000 {
+            a = f.inv_vartime(black_box(&a));
+        }
+        let invv = t.elapsed().as_nanos() as f64 / 1000.0;
+        println!(
+            "N={N}: mul {mul:.1} ns, sqr {sqr:.1} ns, add {add:.1} ns, inv {inv:.0} ns, inv_vartime {invv:.0} ns"
+        );
+        black_box(a);
+    }
+
+    /// `cargo test --release -p rsmev-gost --lib -- --ignored field_timing --nocapture`
+    #[test]
+    #[ignore]
+    fn field_timing() {
+        let p256 = from_hex("FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97");
+        let p512 = from_hex(
+            "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
+             FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
+        );
+        print!("Montgomery ");
+        time(&Modulus::<4>::new(p256));
+        print!("special    ");
+        time(&Modulus::<4>::new_field(p256));
+        print!("Montgomery ");
+        time(&Modulus::<8>::new(p512));
+        print!("special    ");
+        time(&Modulus::<8>::new_field(p512));
     }
 }

@@ -10,7 +10,6 @@ use crate::ParamSet;
 /// big-endian hex.
 #[derive(Debug)]
 pub(crate) struct CurveDef {
-    pub(crate) name: &'static str,
     pub(crate) p: &'static str,
     pub(crate) a: &'static str,
     pub(crate) b: &'static str,
@@ -22,7 +21,6 @@ pub(crate) struct CurveDef {
 
 /// id-GostR3410-2001-TestParamSet (1.2.643.2.2.35.0), the curve of RFC 7091 example 1.
 pub(crate) const TEST_256: CurveDef = CurveDef {
-    name: "GostR3410-2001-TestParamSet",
     p: "8000000000000000000000000000000000000000000000000000000000000431",
     a: "7",
     b: "5FBFF498AA938CE739B8E022FBAFEF40563F6E6A3472FC2A514C0CE9DAE23B7E",
@@ -34,7 +32,6 @@ pub(crate) const TEST_256: CurveDef = CurveDef {
 
 /// CryptoPro-A = XchA = TC26-256-B.
 pub(crate) const CRYPTOPRO_A: CurveDef = CurveDef {
-    name: "CryptoPro-A",
     p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
     a: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD94",
     b: "A6",
@@ -46,7 +43,6 @@ pub(crate) const CRYPTOPRO_A: CurveDef = CurveDef {
 
 /// CryptoPro-B = TC26-256-C.
 pub(crate) const CRYPTOPRO_B: CurveDef = CurveDef {
-    name: "CryptoPro-B",
     p: "8000000000000000000000000000000000000000000000000000000000000C99",
     a: "8000000000000000000000000000000000000000000000000000000000000C96",
     b: "3E1AF419A269A5F866A7D3C25C3DF80AE979259373FF2B182F49D4CE7E1BBC8B",
@@ -58,7 +54,6 @@ pub(crate) const CRYPTOPRO_B: CurveDef = CurveDef {
 
 /// CryptoPro-C = XchB = TC26-256-D.
 pub(crate) const CRYPTOPRO_C: CurveDef = CurveDef {
-    name: "CryptoPro-C",
     p: "9B9F605F5A858107AB1EC85E6B41C8AACF846E86789051D37998F7B9022D759B",
     a: "9B9F605F5A858107AB1EC85E6B41C8AACF846E86789051D37998F7B9022D7598",
     b: "805A",
@@ -70,7 +65,6 @@ pub(crate) const CRYPTOPRO_C: CurveDef = CurveDef {
 
 /// TC26-256-A: a twisted Edwards curve (cofactor 4), here in Weierstrass form.
 pub(crate) const TC26_256_A: CurveDef = CurveDef {
-    name: "TC26-256-A",
     p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
     a: "C2173F1513981673AF4892C23035A27CE25E2013BF95AA33B22C656F277E7335",
     b: "295F9BAE7428ED9CCC20E7C359A9D41A22FCCD9108E17BF7BA9337A6F8AE9513",
@@ -82,7 +76,6 @@ pub(crate) const TC26_256_A: CurveDef = CurveDef {
 
 /// id-tc26-gost-3410-12-512-paramSetTest, the curve of RFC 7091 example 2.
 pub(crate) const TC26_512_TEST: CurveDef = CurveDef {
-    name: "TC26-512-Test",
     p: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15D\
         F1D852741AF4704A0458047E80E4546D35B8336FAC224DD81664BBF528BE6373",
     a: "7",
@@ -98,7 +91,6 @@ pub(crate) const TC26_512_TEST: CurveDef = CurveDef {
 };
 
 pub(crate) const TC26_512_A: CurveDef = CurveDef {
-    name: "TC26-512-A",
     p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
         FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
     a: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
@@ -114,7 +106,6 @@ pub(crate) const TC26_512_A: CurveDef = CurveDef {
 };
 
 pub(crate) const TC26_512_B: CurveDef = CurveDef {
-    name: "TC26-512-B",
     p: "8000000000000000000000000000000000000000000000000000000000000000\
         000000000000000000000000000000000000000000000000000000000000006F",
     a: "8000000000000000000000000000000000000000000000000000000000000000\
@@ -131,7 +122,6 @@ pub(crate) const TC26_512_B: CurveDef = CurveDef {
 
 /// TC26-512-C: a twisted Edwards curve (cofactor 4), here in Weierstrass form.
 pub(crate) const TC26_512_C: CurveDef = CurveDef {
-    name: "TC26-512-C",
     p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\
         FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
     a: "DC9203E514A721875485A529D2C722FB187BC8980EB866644DE41C68E1430645\
@@ -148,6 +138,7 @@ pub(crate) const TC26_512_C: CurveDef = CurveDef {
 };
 
 /// Which curve a parameter set names (several OIDs share a curve).
+#[cfg_attr(not(feature = "openssl-backend"), allow(dead_code))]
 pub(crate) const fn curve_def(set: ParamSet) -> &'static CurveDef {
     match set {
         ParamSet::CryptoProA | ParamSet::CryptoProXchA | ParamSet::Tc26_256B => &CRYPTOPRO_A,
