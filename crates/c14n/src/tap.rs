@@ -51,7 +51,7 @@ pub enum TapStop {
     /// The canonical form grew past the tap's byte limit.
     TooLarge,
     /// The emitter refused the content (e.g. an unqualified element under the SMEV transform).
-    Refused(C14nError),
+    Refused(Box<C14nError>),
 }
 
 impl<'a> Tap<'a> {
@@ -85,7 +85,7 @@ impl<'a> Tap<'a> {
         &mut self,
         f: impl FnOnce(&mut Em<'a>, &mut Out<Capped>) -> Result<(), C14nError>,
     ) -> Result<(), TapStop> {
-        f(&mut self.em, &mut self.out).map_err(TapStop::Refused)?;
+        f(&mut self.em, &mut self.out).map_err(|e| TapStop::Refused(Box::new(e)))?;
         if self.out.sink().over {
             return Err(TapStop::TooLarge);
         }
@@ -94,6 +94,7 @@ impl<'a> Tap<'a> {
 
     /// Feeds the event the reader has just returned (after the apex's start). Returns `true`
     /// once the element has ended; the tap takes no more events after that.
+    #[inline]
     pub fn feed(&mut self, r: &Reader<'a>, ev: Event<'a>) -> Result<bool, TapStop> {
         if self.done {
             return Ok(true);
