@@ -666,10 +666,20 @@ fn chain(uri: &str, transforms: &[crate::scan::Transform]) -> Result<Chain, SigE
 }
 
 pub(crate) fn decode_b64(text: &str) -> Result<Vec<u8>, String> {
-    let compact: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(&compact)
-        .map_err(|e| format!("invalid base64: {e}"))
+    let b64 = &base64::engine::general_purpose::STANDARD;
+    let b = text.as_bytes();
+    // Most signers write base64 without line breaks: decode in place then.
+    let result = if b.iter().any(|c| c.is_ascii_whitespace()) {
+        let compact: Vec<u8> = b
+            .iter()
+            .copied()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
+        b64.decode(&compact)
+    } else {
+        b64.decode(b)
+    };
+    result.map_err(|e| format!("invalid base64: {e}"))
 }
 
 #[cfg(test)]
