@@ -37,6 +37,11 @@ pub enum SigError {
     UndeclaredEnvelopedSignature { uri: String },
     #[error("the SignatureValue does not verify over SignedInfo with the signer's key")]
     SignatureValueInvalid,
+    #[error(
+        "the SignatureValue verifies only with the whitespace between SignedInfo's elements \
+         removed: the message was reformatted (pretty-printed) after it was signed"
+    )]
+    SignedInfoReformatted,
     #[error("the signature carries no certificate (X509Certificate or BinarySecurityToken)")]
     NoCertificate,
     #[error("the key reference `{uri}` names no BinarySecurityToken")]
@@ -66,6 +71,7 @@ impl SigError {
             SigError::DigestMismatch { .. } => FaultCode::DigestMismatch,
             SigError::UndeclaredEnvelopedSignature { .. } => FaultCode::DigestMismatch,
             SigError::SignatureValueInvalid => FaultCode::SignatureInvalid,
+            SigError::SignedInfoReformatted => FaultCode::SignatureInvalid,
             SigError::NoCertificate => FaultCode::MalformedSignature,
             SigError::TokenNotFound { .. } => FaultCode::MalformedSignature,
             SigError::Certificate(e) => e.fault_code(),

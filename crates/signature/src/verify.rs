@@ -348,12 +348,27 @@ impl Verifier {
         canonicalize_prepared(&ex.text, &opts, &mut sink)?;
         let digest = sink.0.finalize();
         let sig_bytes = decode_b64(value).map_err(|what| SigError::Malformed { pos, what })?;
-        cert.public_key()
-            .verify_prehashed(alg, &digest, &sig_bytes)
-            .map_err(|e| match e {
-                rsmev_crypto::CryptoError::SignatureMismatch => SigError::SignatureValueInvalid,
-                other => SigError::Crypto(other),
-            })?;
+        match cert.public_key().verify_prehashed(alg, &digest, &sig_bytes) {
+            Ok(()) => {}
+            Err(rsmev_crypto::CryptoError::SignatureMismatch) => {
+                // Name the commonest cause precisely: a message pretty-printed after signing.
+                // Only the failure path pays for this second look.
+                let mut canon = Vec::new();
+                canonicalize_prepared(&ex.text, &opts, &mut canon)?;
+                let compact = strip_inter_element_whitespace(&canon);
+                let reformatted = compact.len() != canon.len()
+                    && cert
+                        .public_key()
+                        .verify_prehashed(alg, &Hasher::digest(alg.digest(), &compact), &sig_bytes)
+                        .is_ok();
+                return Err(if reformatted {
+                    SigError::SignedInfoReformatted
+                } else {
+                    SigError::SignatureValueInvalid
+                });
+            }
+            Err(other) => return Err(SigError::Crypto(other)),
+        }
 
         // Every Reference.
         for (r, plan) in sig.references.iter().zip(plans) {
@@ -663,6 +678,27 @@ fn chain(uri: &str, transforms: &[crate::scan::Transform]) -> Result<Chain, SigE
         }
     }
     Ok(out)
+}
+
+/// Canonical XML with every whitespace-only text node between two tags removed.
+fn strip_inter_element_whitespace(canon: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(canon.len());
+    let mut i = 0;
+    while i < canon.len() {
+        let c = canon[i];
+        out.push(c);
+        i += 1;
+        if c == b'>' {
+            let run = canon[i..]
+                .iter()
+                .take_while(|b| matches!(b, b' ' | b'\t' | b'\n'))
+                .count();
+            if run > 0 && canon.get(i + run) == Some(&b'<') {
+                i += run;
+            }
+        }
+    }
+    out
 }
 
 pub(crate) fn decode_b64(text: &str) -> Result<Vec<u8>, String> {

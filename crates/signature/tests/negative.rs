@@ -293,3 +293,21 @@ fn ecdsa_participant_verifies() {
     let doc = signed_by("participant-ec");
     verifier("trust-rsa").verify(doc.as_bytes()).unwrap();
 }
+
+/// SignedInfo pretty-printed after signing: named as such, and only when that is the cause.
+#[test]
+fn reformatted_signed_info() {
+    let doc = signed_by("participant-gost256");
+    let pretty = doc
+        .replace("<ds:SignatureMethod", "\n    <ds:SignatureMethod")
+        .replace("<ds:Reference ", "\n    <ds:Reference ");
+    let err = refuse(&verifier("trust-gost"), &pretty);
+    assert!(matches!(err, SigError::SignedInfoReformatted), "{err}");
+    assert_eq!(err.fault_code(), FaultCode::SignatureInvalid);
+    // Reformatted and also signed by someone else: no claim about the cause.
+    let other = signed_by("operator-gost256");
+    let theirs = between(&other, "<ds:X509Certificate>", "</ds:X509Certificate>");
+    let mine = between(&pretty, "<ds:X509Certificate>", "</ds:X509Certificate>").to_string();
+    let err = refuse(&verifier("trust-gost"), &pretty.replace(&mine, theirs));
+    assert!(matches!(err, SigError::SignatureValueInvalid), "{err}");
+}
