@@ -47,6 +47,26 @@ pub enum FaultCode {
     CertificateUntrusted,
     /// The certificate may not be used for signing (key usage, basic constraints).
     CertificateUsageInvalid,
+    /// The signer's certificate is registered for no information system.
+    SenderNotRegistered,
+    /// The certificate was registered for the sender but has been replaced or withdrawn.
+    CertificateReplaced,
+    /// The message names no service (вид сведений) the registry knows.
+    UnknownService,
+    /// The sender's information system may not call this service in this environment.
+    AccessDenied,
+    /// No route leads to the recipient the message names.
+    RecipientNotFound,
+    /// The message is not an operation the gateway relays.
+    UnsupportedOperation,
+    /// The provider or federal SMEV did not answer in time.
+    UpstreamTimeout,
+    /// The provider or federal SMEV cannot be reached or answered with an error.
+    UpstreamUnavailable,
+    /// The gateway is at its limit of exchanges in flight.
+    Overloaded,
+    /// An internal error of the gateway.
+    Internal,
 }
 
 impl FaultCode {
@@ -69,6 +89,16 @@ impl FaultCode {
         FaultCode::CertificateRevoked,
         FaultCode::CertificateUntrusted,
         FaultCode::CertificateUsageInvalid,
+        FaultCode::SenderNotRegistered,
+        FaultCode::CertificateReplaced,
+        FaultCode::UnknownService,
+        FaultCode::AccessDenied,
+        FaultCode::RecipientNotFound,
+        FaultCode::UnsupportedOperation,
+        FaultCode::UpstreamTimeout,
+        FaultCode::UpstreamUnavailable,
+        FaultCode::Overloaded,
+        FaultCode::Internal,
     ];
 
     /// rsmev's stable detail code; also the metric label value.
@@ -91,6 +121,16 @@ impl FaultCode {
             FaultCode::CertificateRevoked => "RSMEV-CERT-REVOKED",
             FaultCode::CertificateUntrusted => "RSMEV-CERT-UNTRUSTED",
             FaultCode::CertificateUsageInvalid => "RSMEV-CERT-USAGE",
+            FaultCode::SenderNotRegistered => "RSMEV-REG-SENDER-NOT-REGISTERED",
+            FaultCode::CertificateReplaced => "RSMEV-REG-CERTIFICATE-REPLACED",
+            FaultCode::UnknownService => "RSMEV-REG-UNKNOWN-SERVICE",
+            FaultCode::AccessDenied => "RSMEV-REG-ACCESS-DENIED",
+            FaultCode::RecipientNotFound => "RSMEV-ROUTE-RECIPIENT-NOT-FOUND",
+            FaultCode::UnsupportedOperation => "RSMEV-ROUTE-UNSUPPORTED-OPERATION",
+            FaultCode::UpstreamTimeout => "RSMEV-UPSTREAM-TIMEOUT",
+            FaultCode::UpstreamUnavailable => "RSMEV-UPSTREAM-UNAVAILABLE",
+            FaultCode::Overloaded => "RSMEV-OVERLOADED",
+            FaultCode::Internal => "RSMEV-INTERNAL",
         }
     }
 
@@ -113,7 +153,17 @@ impl FaultCode {
             | FaultCode::CertificateExpired
             | FaultCode::CertificateRevoked
             | FaultCode::CertificateUntrusted
-            | FaultCode::CertificateUsageInvalid => "SMEV-100",
+            | FaultCode::CertificateUsageInvalid
+            | FaultCode::SenderNotRegistered
+            | FaultCode::CertificateReplaced => "SMEV-100",
+            FaultCode::UnknownService
+            | FaultCode::AccessDenied
+            | FaultCode::RecipientNotFound
+            | FaultCode::UnsupportedOperation => "SMEV-403",
+            FaultCode::UpstreamTimeout
+            | FaultCode::UpstreamUnavailable
+            | FaultCode::Overloaded
+            | FaultCode::Internal => "SMEV-500",
         }
     }
 
@@ -153,6 +203,22 @@ impl FaultCode {
             FaultCode::CertificateUsageInvalid => {
                 "Сертификат ЭП не предназначен для электронной подписи"
             }
+            FaultCode::SenderNotRegistered => {
+                "Отправитель не зарегистрирован: сертификат ЭП-ОВ не зарегистрирован ни за одной информационной системой"
+            }
+            FaultCode::CertificateReplaced => {
+                "Сертификат ЭП-ОВ заменён или отозван в реестре участников"
+            }
+            FaultCode::UnknownService => "Вид сведений не зарегистрирован",
+            FaultCode::AccessDenied => {
+                "Доступ к виду сведений запрещён для информационной системы отправителя в данной среде"
+            }
+            FaultCode::RecipientNotFound => "Получатель сообщения не найден",
+            FaultCode::UnsupportedOperation => "Операция не поддерживается",
+            FaultCode::UpstreamTimeout => "Поставщик сведений не ответил за отведённое время",
+            FaultCode::UpstreamUnavailable => "Поставщик сведений недоступен",
+            FaultCode::Overloaded => "Шлюз перегружен, повторите запрос позже",
+            FaultCode::Internal => "Внутренняя ошибка шлюза",
         }
     }
 
@@ -190,6 +256,24 @@ impl FaultCode {
             FaultCode::CertificateUsageInvalid => {
                 "The signer's certificate is not meant for digital signatures"
             }
+            FaultCode::SenderNotRegistered => {
+                "The sender is not registered: the signing certificate belongs to no registered information system"
+            }
+            FaultCode::CertificateReplaced => {
+                "The signing certificate has been replaced or withdrawn in the participant registry"
+            }
+            FaultCode::UnknownService => {
+                "The requested service (type of information) is not registered"
+            }
+            FaultCode::AccessDenied => {
+                "The sender's information system has no access to this service in this environment"
+            }
+            FaultCode::RecipientNotFound => "No route to the recipient of the message",
+            FaultCode::UnsupportedOperation => "The operation is not supported",
+            FaultCode::UpstreamTimeout => "The provider did not answer in time",
+            FaultCode::UpstreamUnavailable => "The provider is unavailable",
+            FaultCode::Overloaded => "The gateway is overloaded; retry later",
+            FaultCode::Internal => "Internal gateway error",
         }
     }
 }
