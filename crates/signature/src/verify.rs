@@ -84,6 +84,8 @@ pub struct SignedElement {
     pub local: String,
     /// Byte offset of its start tag in the prepared message.
     pub pos: usize,
+    /// Just past its end, in the prepared message.
+    pub end: usize,
 }
 
 /// The whole message's outcome: every signature judged, even after a failure, so a report can
@@ -381,6 +383,7 @@ impl Verifier {
                 ns: this.ns.to_string(),
                 local: this.local.to_string(),
                 pos: this.pos,
+                end: t.end,
             });
         }
 
