@@ -5,6 +5,8 @@
 
 use std::fmt;
 
+pub mod soap;
+
 /// A stable fault code, as sent to the caller in the SOAP fault and counted in metrics.
 ///
 /// The SMEV-level code (`smev_code`) follows the public SMEV 3 catalogue where one exists
