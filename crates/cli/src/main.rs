@@ -9,9 +9,12 @@ use anyhow::{Context, Result, bail};
 use rsmev_c14n::{Algorithm, Options};
 
 mod dsig;
+mod serve;
 
 pub(crate) const USAGE: &str = "\
 usage:
+  rsmev serve --config FILE
+  rsmev demo-provider --listen ADDR:PORT --key KEY --cert CERT [--delay-ms N]
   rsmev verify --trust CERT_OR_DIR [--profile smev3|smev2|any] [--allow-legacy]
                [--no-path-validation] FILE
   rsmev sign --key KEY --cert CERT [--profile smev3|smev2|any] [--c14n URI] [--alg URI]
@@ -37,6 +40,8 @@ fn main() -> ExitCode {
 
 fn run(args: &[String]) -> Result<()> {
     match args.first().map(String::as_str) {
+        Some("serve") => serve::serve(&args[1..]),
+        Some("demo-provider") => serve::demo_provider(&args[1..]),
         Some("c14n") => c14n(&args[1..]),
         Some("verify") => dsig::verify(&args[1..]),
         Some("sign") => dsig::sign(&args[1..]),

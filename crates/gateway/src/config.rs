@@ -1,0 +1,182 @@
+//! The gateway's own configuration (where to listen, what to trust, which registry, limits).
+//! The participant registry has its own file and its own reload; this file is read at start.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{path}: {reason}")]
+    Read { path: String, reason: String },
+    #[error("{path}: {reason}")]
+    Invalid { path: String, reason: String },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct File {
+    server: ServerSection,
+    trust: TrustSection,
+    registry: RegistrySection,
+    #[serde(default)]
+    limits: LimitsSection,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ServerSection {
+    listen: String,
+    /// Metrics, health and the reload call; keep it on loopback or an operator network.
+    admin_listen: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TrustSection {
+    /// A CA certificate file, or a directory of certificates and CRLs.
+    anchors: String,
+    #[serde(default)]
+    allow_legacy: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RegistrySection {
+    file: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LimitsSection {
+    #[serde(default = "default_max_body")]
+    max_body_bytes: usize,
+    #[serde(default = "default_max_in_flight")]
+    max_in_flight: usize,
+    #[serde(default = "default_upstream_max_body")]
+    upstream_max_body_bytes: usize,
+    #[serde(default = "default_shutdown_grace")]
+    shutdown_grace_ms: u64,
+}
+
+impl Default for LimitsSection {
+    fn default() -> Self {
+        LimitsSection {
+            max_body_bytes: default_max_body(),
+            max_in_flight: default_max_in_flight(),
+            upstream_max_body_bytes: default_upstream_max_body(),
+            shutdown_grace_ms: default_shutdown_grace(),
+        }
+    }
+}
+
+fn default_max_body() -> usize {
+    16 << 20
+}
+fn default_max_in_flight() -> usize {
+    1024
+}
+fn default_upstream_max_body() -> usize {
+    64 << 20
+}
+fn default_shutdown_grace() -> u64 {
+    30_000
+}
+
+/// The validated configuration.
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    pub listen: SocketAddr,
+    pub admin_listen: Option<SocketAddr>,
+    pub trust_anchors: PathBuf,
+    pub allow_legacy: bool,
+    pub registry_file: PathBuf,
+    pub max_body_bytes: usize,
+    pub max_in_flight: usize,
+    pub upstream_max_body_bytes: usize,
+    pub shutdown_grace: Duration,
+}
+
+impl GatewayConfig {
+    /// Reads and validates the file; paths in it are relative to its directory.
+    pub fn load(path: &Path) -> Result<GatewayConfig, ConfigError> {
+        let shown = path.display().to_string();
+        let meta = std::fs::metadata(path).map_err(|e| ConfigError::Read {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        if meta.len() > 1 << 20 {
+            return Err(ConfigError::Invalid {
+                path: shown,
+                reason: "larger than 1 MiB".into(),
+            });
+        }
+        let text = std::fs::read(path).map_err(|e| ConfigError::Read {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let text = String::from_utf8(text).map_err(|_| ConfigError::Invalid {
+            path: shown.clone(),
+            reason: "not UTF-8".into(),
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        GatewayConfig::from_toml(&text, base).map_err(|reason| ConfigError::Invalid {
+            path: shown,
+            reason,
+        })
+    }
+
+    pub fn from_toml(text: &str, base: &Path) -> Result<GatewayConfig, String> {
+        let f: File = toml::from_str(text).map_err(|e| e.to_string())?;
+        let addr = |key: &str, v: &str| -> Result<SocketAddr, String> {
+            v.parse()
+                .map_err(|_| format!("{key} = {v:?} is not an address:port"))
+        };
+        let limits = f.limits;
+        if limits.max_body_bytes == 0 || limits.max_in_flight == 0 {
+            return Err("limits must be positive".into());
+        }
+        Ok(GatewayConfig {
+            listen: addr("server.listen", &f.server.listen)?,
+            admin_listen: f
+                .server
+                .admin_listen
+                .as_deref()
+                .map(|a| addr("server.admin_listen", a))
+                .transpose()?,
+            trust_anchors: base.join(f.trust.anchors),
+            allow_legacy: f.trust.allow_legacy,
+            registry_file: base.join(f.registry.file),
+            max_body_bytes: limits.max_body_bytes,
+            max_in_flight: limits.max_in_flight,
+            upstream_max_body_bytes: limits.upstream_max_body_bytes,
+            shutdown_grace: Duration::from_millis(limits.shutdown_grace_ms),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_and_unknown_keys() {
+        let ok = r#"
+            [server]
+            listen = "127.0.0.1:8080"
+            [trust]
+            anchors = "../../certs-test/trust-all"
+            [registry]
+            file = "registry.toml"
+        "#;
+        let c = GatewayConfig::from_toml(ok, Path::new("/etc/rsmev")).unwrap();
+        assert_eq!(c.registry_file, Path::new("/etc/rsmev/registry.toml"));
+        assert_eq!(c.max_body_bytes, 16 << 20);
+        let bad = ok.replace("[registry]", "[registry]\nfiel = \"x\"");
+        assert!(GatewayConfig::from_toml(&bad, Path::new(".")).is_err());
+        let bad = ok.replace("127.0.0.1:8080", "localhost");
+        assert!(GatewayConfig::from_toml(&bad, Path::new(".")).is_err());
+    }
+}

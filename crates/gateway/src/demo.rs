@@ -1,0 +1,146 @@
+//! The demo provider: a small real HTTP service that answers each SMEV 3 request relayed to
+//! it with a signed `SendResponseRequest` (its own ЭП-ОВ over `SenderProvidedResponseData`),
+//! so the example deployment shows a signed request going through the bus and back. Tests use
+//! it as the regional provider, with a delay to play a slow one.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use http::{Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use rsmev_crypto::SoftwareSigner;
+use rsmev_pki::Certificate;
+use rsmev_signature::{Profile, SignOptions};
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+/// What the demo provider signs with and how it behaves.
+pub struct Provider {
+    pub signer: SoftwareSigner,
+    pub certificate: Certificate,
+    /// Answer only after this long (a slow provider).
+    pub delay: Duration,
+    pub served: AtomicU64,
+}
+
+/// A running demo provider.
+pub struct RunningProvider {
+    pub addr: SocketAddr,
+    pub provider: Arc<Provider>,
+    stop: watch::Sender<bool>,
+}
+
+impl RunningProvider {
+    pub fn stop(&self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+pub async fn serve(addr: SocketAddr, provider: Provider) -> std::io::Result<RunningProvider> {
+    let listener = TcpListener::bind(addr).await?;
+    let addr = listener.local_addr()?;
+    let provider = Arc::new(provider);
+    let (stop, mut stopped) = watch::channel(false);
+    let p = provider.clone();
+    tokio::spawn(async move {
+        loop {
+            let (stream, _) = tokio::select! {
+                a = listener.accept() => match a { Ok(x) => x, Err(_) => continue },
+                _ = stopped.changed() => return,
+            };
+            let p = p.clone();
+            let service = service_fn(move |req| {
+                let p = p.clone();
+                async move { Ok::<_, Infallible>(answer(&p, req).await) }
+            });
+            tokio::spawn(async move {
+                let _ = auto::Builder::new(TokioExecutor::new())
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    });
+    Ok(RunningProvider {
+        addr,
+        provider,
+        stop,
+    })
+}
+
+fn plain(status: StatusCode, body: String) -> Response<Full<Bytes>> {
+    let mut r = Response::new(Full::new(Bytes::from(body)));
+    *r.status_mut() = status;
+    r
+}
+
+async fn answer(p: &Provider, req: Request<Incoming>) -> Response<Full<Bytes>> {
+    let body = match Limited::new(req.into_body(), 16 << 20).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => return plain(StatusCode::BAD_REQUEST, format!("{e}\n")),
+    };
+    if !p.delay.is_zero() {
+        tokio::time::sleep(p.delay).await;
+    }
+    let text = String::from_utf8_lossy(&body);
+    let request_id = between(&text, "MessageID>", "</").unwrap_or("unknown");
+    let version = ["1.3", "1.2", "1.1"]
+        .into_iter()
+        .find(|v| {
+            text.contains(&format!(
+                "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/{v}\""
+            ))
+        })
+        .unwrap_or("1.1");
+    let n = p.served.fetch_add(1, Ordering::Relaxed);
+    let unsigned = response(version, &message_id(n), request_id, n);
+    let opts = SignOptions::new(Profile::Smev3, &p.signer, p.certificate.der());
+    match rsmev_signature::sign(unsigned.as_bytes(), &opts) {
+        Ok(signed) => {
+            let mut r = Response::new(Full::new(Bytes::from(signed)));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("text/xml; charset=utf-8"),
+            );
+            r
+        }
+        Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
+    }
+}
+
+fn between<'t>(text: &'t str, open: &str, close: &str) -> Option<&'t str> {
+    let a = text.find(open)? + open.len();
+    let b = a + text[a..].find(close)?;
+    let s = &text[a..b];
+    // Only a UUID goes back into the answer.
+    (s.len() == 36 && s.bytes().all(|c| c.is_ascii_hexdigit() || c == b'-')).then_some(s)
+}
+
+fn response(version: &str, id: &str, to: &str, n: u64) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/{version}" xmlns:ns2="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/{version}"><soap:Body><ns:SendResponseRequest><ns:SenderProvidedResponseData Id="SIGNED_BY_PROVIDER"><ns:MessageID>{id}</ns:MessageID><ns:To>{to}</ns:To><ns2:MessagePrimaryContent><d:DemoResponse xmlns:d="urn://rsmev/demo/provider/1.0"><d:RequestMessageID>{to}</d:RequestMessageID><d:Answer>Сведения найдены</d:Answer><d:Serial>{n}</d:Serial></d:DemoResponse></ns2:MessagePrimaryContent></ns:SenderProvidedResponseData></ns:SendResponseRequest></soap:Body></soap:Envelope>
+"#
+    )
+}
+
+/// An RFC 4122 version-1 style identifier (time-based, lower case), as SMEV 3 wants message ids.
+fn message_id(n: u64) -> String {
+    // 100 ns intervals since 1582-10-15.
+    let since_epoch = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    let t = (since_epoch.as_nanos() / 100) as u64 + 0x01B2_1DD2_1381_4000 + (n & 0xFF);
+    let time_low = t & 0xFFFF_FFFF;
+    let time_mid = (t >> 32) & 0xFFFF;
+    let time_hi = ((t >> 48) & 0x0FFF) | 0x1000;
+    let clock = 0x8000 | (n >> 8) & 0x3FFF;
+    format!("{time_low:08x}-{time_mid:04x}-{time_hi:04x}-{clock:04x}-0242ac120002")
+}

@@ -1,0 +1,586 @@
+//! rsmev-gateway — stages ⑥–⑦: the HTTP server participants and federal SMEV talk to, the
+//! per-request pipeline, the upstream client, faults, metrics, registry reload, and the demo
+//! provider the example deployment runs.
+//!
+//! The pipeline (`pipeline.rs`) is synchronous and does no IO: verify, read the facts from
+//! the signed parts, authorize against the registry snapshot in force, decide the upstream.
+//! This module moves bytes: bounded body reads, a bounded number of exchanges in flight (the
+//! excess gets a fast fault, not a queue), the relay with a per-service timeout, the answer's
+//! own check, and exactly one SOAP fault, log line and metric for every refusal.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod demo;
+pub mod metrics;
+pub mod pipeline;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use bytes::Bytes;
+use http::{Method, Request, Response, StatusCode, header};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use rsmev_fault::FaultCode;
+use rsmev_fault::soap::{SoapVersion, render};
+use rsmev_pki::{CertCache, TrustStore};
+use rsmev_registry::Registry;
+use rsmev_signature::{Profile, Trust, Verifier};
+use tokio::net::TcpListener;
+use tokio::sync::{Semaphore, watch};
+
+pub use config::GatewayConfig;
+use metrics::{Code, ExchangeLabels, Metrics, Outcome, ReloadLabels, ReloadResult};
+use pipeline::{Decision, Refusal, Verifiers};
+
+/// Why the gateway could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("trust anchors: {0}")]
+    Trust(#[from] rsmev_pki::PkiError),
+    #[error("registry: {0}")]
+    Registry(#[from] rsmev_registry::ConfigError),
+    #[error("cannot listen on {addr}: {reason}")]
+    Listen { addr: SocketAddr, reason: String },
+}
+
+/// Everything a request needs, shared by all connections.
+pub struct State {
+    config: GatewayConfig,
+    verifiers: Verifiers,
+    registry: Registry,
+    metrics: Metrics,
+    permits: Semaphore,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+impl State {
+    pub fn new(config: GatewayConfig) -> Result<Arc<State>, StartError> {
+        let store = Arc::new(TrustStore::load(&config.trust_anchors)?);
+        let cache = Arc::new(CertCache::new(16_384));
+        let verifier = |p| {
+            Verifier::new(p, Trust::Store(store.clone()))
+                .allow_legacy(config.allow_legacy)
+                .cache(cache.clone())
+        };
+        let verifiers = Verifiers {
+            smev3: verifier(Profile::Smev3),
+            smev2: verifier(Profile::Smev2),
+        };
+        let registry = Registry::load(config.registry_file.clone())?;
+        let metrics = Metrics::new();
+        metrics
+            .registry_generation
+            .set(registry.snapshot().generation() as i64);
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(std::time::Duration::from_secs(60))
+            .build(connector);
+        Ok(Arc::new(State {
+            permits: Semaphore::new(config.max_in_flight),
+            config,
+            verifiers,
+            registry,
+            metrics,
+            client,
+        }))
+    }
+
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
+    }
+
+    /// Re-reads the registry file: applied whole, or refused whole with the old one kept.
+    pub fn reload(&self) -> Result<u64, rsmev_registry::ConfigError> {
+        match self.registry.reload() {
+            Ok(generation) => {
+                self.metrics
+                    .reloads
+                    .get_or_create(&ReloadLabels {
+                        result: ReloadResult::Applied,
+                    })
+                    .inc();
+                self.metrics.registry_generation.set(generation as i64);
+                tracing::info!(generation, "registry reloaded");
+                Ok(generation)
+            }
+            Err(e) => {
+                self.metrics
+                    .reloads
+                    .get_or_create(&ReloadLabels {
+                        result: ReloadResult::Refused,
+                    })
+                    .inc();
+                tracing::error!(error = %e, "registry reload refused; the previous registry stays in force");
+                Err(e)
+            }
+        }
+    }
+}
+
+/// A running gateway: its bound addresses and the handle that stops it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub admin_addr: Option<SocketAddr>,
+    stop: watch::Sender<bool>,
+    done: tokio::task::JoinHandle<()>,
+}
+
+impl Running {
+    /// Stops accepting, lets exchanges in flight finish (up to the configured grace), returns.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        let _ = self.done.await;
+    }
+}
+
+/// Binds the listeners and serves until [`Running::shutdown`].
+pub async fn start(state: Arc<State>) -> Result<Running, StartError> {
+    let bind = |addr: SocketAddr| async move {
+        TcpListener::bind(addr)
+            .await
+            .map_err(|e| StartError::Listen {
+                addr,
+                reason: e.to_string(),
+            })
+    };
+    let listener = bind(state.config.listen).await?;
+    let addr = listener.local_addr().map_err(|e| StartError::Listen {
+        addr: state.config.listen,
+        reason: e.to_string(),
+    })?;
+    let admin = match state.config.admin_listen {
+        Some(a) => Some(bind(a).await?),
+        None => None,
+    };
+    let admin_addr = admin.as_ref().and_then(|l| l.local_addr().ok());
+    let (stop, stopped) = watch::channel(false);
+    let grace = state.config.shutdown_grace;
+    let done = tokio::spawn(async move {
+        let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+        let stopped_main = stopped.clone();
+        let admin_task = admin.map(|l| {
+            let state = state.clone();
+            let stopped = stopped.clone();
+            tokio::spawn(accept_loop(l, state, stopped, true, None))
+        });
+        accept_loop(
+            listener,
+            state,
+            stopped_main.clone(),
+            false,
+            Some(&graceful),
+        )
+        .await;
+        if let Some(t) = admin_task {
+            t.abort();
+        }
+        // Exchanges in flight finish; past the grace period they are cut.
+        let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
+    });
+    Ok(Running {
+        addr,
+        admin_addr,
+        stop,
+        done,
+    })
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    state: Arc<State>,
+    mut stopped: watch::Receiver<bool>,
+    admin: bool,
+    graceful: Option<&hyper_util::server::graceful::GracefulShutdown>,
+) {
+    loop {
+        let accepted = tokio::select! {
+            a = listener.accept() => a,
+            _ = stopped.changed() => return,
+        };
+        let (stream, peer) = match accepted {
+            Ok(x) => x,
+            Err(e) => {
+                // Out of descriptors and the like: pause rather than spin.
+                tracing::warn!(error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let _ = stream.set_nodelay(true);
+        let state = state.clone();
+        let service = service_fn(move |req| {
+            let state = state.clone();
+            async move {
+                Ok::<_, Infallible>(if admin {
+                    admin_route(&state, req).await
+                } else {
+                    route(&state, req, peer).await
+                })
+            }
+        });
+        let builder = auto::Builder::new(TokioExecutor::new());
+        let conn = builder.serve_connection(TokioIo::new(stream), service);
+        match graceful {
+            Some(g) => {
+                let conn = g.watch(conn.into_owned());
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+            None => {
+                let conn = conn.into_owned();
+                tokio::spawn(async move {
+                    let _ = conn.await;
+                });
+            }
+        }
+    }
+}
+
+type Body = Full<Bytes>;
+
+fn text(status: StatusCode, content_type: &'static str, body: impl Into<Bytes>) -> Response<Body> {
+    let mut r = Response::new(Full::new(body.into()));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        header::HeaderValue::from_static(content_type),
+    );
+    r
+}
+
+async fn admin_route(state: &State, req: Request<Incoming>) -> Response<Body> {
+    match (req.method(), req.uri().path()) {
+        (&Method::GET, "/metrics") => text(
+            StatusCode::OK,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+            state.metrics.encode(),
+        ),
+        (&Method::GET, "/healthz") => text(StatusCode::OK, "text/plain", "ok\n"),
+        (&Method::GET, "/readyz") => ready(state),
+        (&Method::POST, "/admin/reload") => match state.reload() {
+            Ok(g) => text(
+                StatusCode::OK,
+                "text/plain",
+                format!("registry generation {g}\n"),
+            ),
+            Err(e) => text(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "text/plain",
+                format!("refused, previous registry kept: {e}\n"),
+            ),
+        },
+        _ => text(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
+    }
+}
+
+fn ready(state: &State) -> Response<Body> {
+    let g = state.registry.snapshot().generation();
+    text(
+        StatusCode::OK,
+        "text/plain",
+        format!("ready: registry generation {g}\n"),
+    )
+}
+
+async fn route(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    match (req.method(), req.uri().path()) {
+        (&Method::GET, "/healthz") => text(StatusCode::OK, "text/plain", "ok\n"),
+        (&Method::GET, "/readyz") => ready(state),
+        (&Method::POST, _) => exchange(state, req, peer).await,
+        _ => text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "text/plain",
+            "POST a SOAP envelope\n",
+        ),
+    }
+}
+
+/// One exchange; every path out of here answers, counts and logs.
+async fn exchange(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    let started = Instant::now();
+    let Ok(_permit) = state.permits.try_acquire() else {
+        return refuse(
+            state,
+            started,
+            peer,
+            Refusal::new(
+                FaultCode::Overloaded,
+                format!("{} exchanges in flight", state.config.max_in_flight),
+            ),
+            SoapVersion::Soap11,
+            "1.2",
+        );
+    };
+    state.metrics.in_flight.inc();
+    let response = exchange_admitted(state, req, peer, started).await;
+    state.metrics.in_flight.dec();
+    response
+}
+
+async fn exchange_admitted(
+    state: &State,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    started: Instant,
+) -> Response<Body> {
+    let limit = state.config.max_body_bytes;
+    let too_large = |n: String| Refusal::new(FaultCode::MessageTooLarge, n);
+    if let Some(len) = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        && len > limit as u64
+    {
+        return refuse(
+            state,
+            started,
+            peer,
+            too_large(format!(
+                "Content-Length {len} exceeds the limit of {limit} bytes"
+            )),
+            SoapVersion::Soap11,
+            "1.2",
+        );
+    }
+    let soap_action = req.headers().get("soapaction").cloned();
+    let content_type = req.headers().get(header::CONTENT_TYPE).cloned();
+    let body = match Limited::new(req.into_body(), limit).collect().await {
+        Ok(b) => b.to_bytes(),
+        Err(e) => {
+            let refusal = if e.is::<http_body_util::LengthLimitError>() {
+                too_large(format!("the body exceeds the limit of {limit} bytes"))
+            } else {
+                Refusal::new(
+                    FaultCode::MalformedMessage,
+                    format!("reading the body: {e}"),
+                )
+            };
+            return refuse(state, started, peer, refusal, SoapVersion::Soap11, "1.2");
+        }
+    };
+    let soap = if body
+        .windows(rsmev_fault::soap::SOAP12.len())
+        .any(|w| w == rsmev_fault::soap::SOAP12.as_bytes())
+    {
+        SoapVersion::Soap12
+    } else {
+        SoapVersion::Soap11
+    };
+    let snapshot = state.registry.snapshot();
+    let decision = match pipeline::decide(&state.verifiers, &snapshot, &body, SystemTime::now()) {
+        Ok(d) => d,
+        Err(r) => return refuse(state, started, peer, r, soap, "1.2"),
+    };
+    relay(
+        state,
+        started,
+        peer,
+        decision,
+        body,
+        soap_action,
+        content_type,
+        soap,
+    )
+    .await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn relay(
+    state: &State,
+    started: Instant,
+    peer: SocketAddr,
+    decision: Decision,
+    body: Bytes,
+    soap_action: Option<header::HeaderValue>,
+    content_type: Option<header::HeaderValue>,
+    soap: SoapVersion,
+) -> Response<Body> {
+    use metrics::{UpstreamLabels, UpstreamResult};
+    let sid = decision.sid.clone().unwrap_or_else(|| "none".into());
+    let count = |result| {
+        state
+            .metrics
+            .upstream
+            .get_or_create(&UpstreamLabels {
+                service: sid.clone(),
+                result,
+            })
+            .inc();
+    };
+    let refusal = |code, reason: String| Refusal {
+        code,
+        reason,
+        service: decision.sid.clone(),
+        environment: Some(decision.environment),
+        message_id: decision.message_id.clone(),
+        sender: Some(decision.sender.clone()),
+    };
+    let mut req = Request::new(Full::new(body));
+    *req.method_mut() = Method::POST;
+    *req.uri_mut() = match decision.upstream.parse() {
+        Ok(u) => u,
+        Err(e) => {
+            return refuse(
+                state,
+                started,
+                peer,
+                refusal(FaultCode::Internal, format!("upstream URL: {e}")),
+                soap,
+                &decision.smev3_version,
+            );
+        }
+    };
+    if let Some(v) = content_type {
+        req.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    if let Some(v) = soap_action {
+        req.headers_mut().insert("soapaction", v);
+    }
+    let limit = state.config.upstream_max_body_bytes;
+    let call = async {
+        let resp = state.client.request(req).await.map_err(|e| e.to_string())?;
+        let status = resp.status();
+        let ct = resp.headers().get(header::CONTENT_TYPE).cloned();
+        let body = Limited::new(resp.into_body(), limit)
+            .collect()
+            .await
+            .map_err(|e| e.to_string())?
+            .to_bytes();
+        Ok::<_, String>((status, ct, body))
+    };
+    let (status, ct, answer) = match tokio::time::timeout(decision.timeout, call).await {
+        Err(_) => {
+            count(UpstreamResult::Timeout);
+            return refuse(
+                state,
+                started,
+                peer,
+                refusal(
+                    FaultCode::UpstreamTimeout,
+                    format!(
+                        "{} did not answer within {} ms",
+                        decision.upstream,
+                        decision.timeout.as_millis()
+                    ),
+                ),
+                soap,
+                &decision.smev3_version,
+            );
+        }
+        Ok(Err(e)) => {
+            count(UpstreamResult::Unavailable);
+            return refuse(
+                state,
+                started,
+                peer,
+                refusal(
+                    FaultCode::UpstreamUnavailable,
+                    format!("{}: {e}", decision.upstream),
+                ),
+                soap,
+                &decision.smev3_version,
+            );
+        }
+        Ok(Ok(x)) => x,
+    };
+    if !status.is_success() {
+        count(UpstreamResult::Unavailable);
+        return refuse(
+            state,
+            started,
+            peer,
+            refusal(
+                FaultCode::UpstreamUnavailable,
+                format!("{} answered HTTP {status}", decision.upstream),
+            ),
+            soap,
+            &decision.smev3_version,
+        );
+    }
+    let snapshot = state.registry.snapshot();
+    if let Err(r) = pipeline::check_answer(&state.verifiers, &snapshot, &decision, &answer) {
+        count(UpstreamResult::BadAnswer);
+        let mut r = refusal(r.code, r.reason);
+        r.code = FaultCode::UpstreamUnavailable;
+        return refuse(state, started, peer, r, soap, &decision.smev3_version);
+    }
+    count(UpstreamResult::Ok);
+    let labels = ExchangeLabels {
+        outcome: Outcome::Relayed,
+        code: Code(None),
+        service: sid,
+        environment: decision.environment.as_str(),
+    };
+    state.metrics.exchanges.get_or_create(&labels).inc();
+    state
+        .metrics
+        .duration
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
+    tracing::info!(
+        %peer,
+        sender = %decision.sender,
+        service = decision.sid.as_deref().unwrap_or("-"),
+        environment = decision.environment.as_str(),
+        message_id = decision.message_id.as_deref().unwrap_or("-"),
+        upstream = %decision.upstream,
+        ms = started.elapsed().as_millis() as u64,
+        "relayed"
+    );
+    let mut r = Response::new(Full::new(answer));
+    if let Some(ct) = ct {
+        r.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    r
+}
+
+/// The one exit for refusals: a SOAP fault, a log line and a metric.
+fn refuse(
+    state: &State,
+    started: Instant,
+    peer: SocketAddr,
+    r: Refusal,
+    soap: SoapVersion,
+    smev3_version: &str,
+) -> Response<Body> {
+    let labels = ExchangeLabels {
+        outcome: Outcome::Refused,
+        code: Code(Some(r.code)),
+        service: r.service.clone().unwrap_or_else(|| "none".into()),
+        environment: r.environment.map_or("unknown", |e| e.as_str()),
+    };
+    state.metrics.exchanges.get_or_create(&labels).inc();
+    state
+        .metrics
+        .duration
+        .get_or_create(&labels)
+        .observe(started.elapsed().as_secs_f64());
+    tracing::warn!(
+        %peer,
+        code = r.code.as_str(),
+        smev = r.code.smev_code(),
+        sender = r.sender.as_deref().unwrap_or("-"),
+        service = r.service.as_deref().unwrap_or("-"),
+        message_id = r.message_id.as_deref().unwrap_or("-"),
+        reason = %r.reason,
+        "refused"
+    );
+    // SOAP 1.1 faults travel with HTTP 500 (WS-I BP 1.1 R1126); SOAP 1.2 likewise for
+    // receiver faults, which is how SMEV reports every fault.
+    text(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        soap.content_type(),
+        render(r.code, &r.reason, soap, smev3_version),
+    )
+}

@@ -1,0 +1,140 @@
+//! Prometheus metrics. Every label is typed and bounded: outcomes and fault codes are closed
+//! enums, services are the registry's SIDs (or `none`), never text from a message.
+
+use prometheus_client::encoding::{EncodeLabelSet, EncodeLabelValue, LabelValueEncoder};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use rsmev_fault::FaultCode;
+
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+pub enum Outcome {
+    /// Relayed, and the answer passed its checks.
+    Relayed,
+    /// Refused by the gateway with a fault.
+    Refused,
+}
+
+/// A fault code as a label value (`RSMEV-…`), or `none`.
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub struct Code(pub Option<FaultCode>);
+
+impl EncodeLabelValue for Code {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {
+        use std::fmt::Write;
+        encoder.write_str(self.0.map_or("none", FaultCode::as_str))
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ExchangeLabels {
+    pub outcome: Outcome,
+    pub code: Code,
+    /// The registry's SID for the service, `none` before it is known.
+    pub service: String,
+    pub environment: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct UpstreamLabels {
+    pub service: String,
+    pub result: UpstreamResult,
+}
+
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+pub enum UpstreamResult {
+    Ok,
+    Timeout,
+    Unavailable,
+    BadAnswer,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReloadLabels {
+    pub result: ReloadResult,
+}
+
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+pub enum ReloadResult {
+    Applied,
+    Refused,
+}
+
+pub struct Metrics {
+    pub registry: Registry,
+    pub exchanges: Family<ExchangeLabels, Counter>,
+    pub duration: Family<ExchangeLabels, Histogram>,
+    pub upstream: Family<UpstreamLabels, Counter>,
+    pub in_flight: Gauge,
+    pub reloads: Family<ReloadLabels, Counter>,
+    pub registry_generation: Gauge,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("rsmev");
+        let exchanges = Family::<ExchangeLabels, Counter>::default();
+        let duration = Family::<ExchangeLabels, Histogram>::new_with_constructor(|| {
+            // 100 µs … ~13 s.
+            Histogram::new(exponential_buckets(0.0001, 2.5, 14))
+        });
+        let upstream = Family::<UpstreamLabels, Counter>::default();
+        let in_flight = Gauge::default();
+        let reloads = Family::<ReloadLabels, Counter>::default();
+        let registry_generation = Gauge::default();
+        registry.register(
+            "exchanges",
+            "Exchanges handled, by outcome, fault code, service and environment",
+            exchanges.clone(),
+        );
+        registry.register(
+            "exchange_duration_seconds",
+            "Time from the request's arrival to the answer",
+            duration.clone(),
+        );
+        registry.register(
+            "upstream_requests",
+            "Requests relayed to providers and federal SMEV, by result",
+            upstream.clone(),
+        );
+        registry.register(
+            "in_flight",
+            "Exchanges being processed now",
+            in_flight.clone(),
+        );
+        registry.register(
+            "registry_reloads",
+            "Registry reloads, applied or refused",
+            reloads.clone(),
+        );
+        registry.register(
+            "registry_generation",
+            "Generation of the registry snapshot in force",
+            registry_generation.clone(),
+        );
+        Metrics {
+            registry,
+            exchanges,
+            duration,
+            upstream,
+            in_flight,
+            reloads,
+            registry_generation,
+        }
+    }
+
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        // Encoding into a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Metrics::new()
+    }
+}

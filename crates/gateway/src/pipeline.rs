@@ -1,0 +1,168 @@
+//! One exchange, start to end: verify → read the facts → authorize → relay → check the answer.
+//! The synchronous part (no IO) decides; the asynchronous part only moves bytes.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use rsmev_envelope::{Environment, Exchange};
+use rsmev_fault::FaultCode;
+use rsmev_registry::Snapshot;
+use rsmev_signature::{SigError, Verifier};
+
+/// Why an exchange was refused: the fault code and the specific reason.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    pub code: FaultCode,
+    pub reason: String,
+    /// What was known when it was refused, for the metric and the log line.
+    pub service: Option<String>,
+    pub environment: Option<Environment>,
+    pub message_id: Option<String>,
+    pub sender: Option<String>,
+}
+
+impl Refusal {
+    pub fn new(code: FaultCode, reason: impl Into<String>) -> Refusal {
+        Refusal {
+            code,
+            reason: reason.into(),
+            service: None,
+            environment: None,
+            message_id: None,
+            sender: None,
+        }
+    }
+
+    fn with(mut self, exchange: &Exchange) -> Refusal {
+        self.environment = Some(exchange.environment);
+        self.message_id = exchange.message_id.clone();
+        self
+    }
+}
+
+impl From<SigError> for Refusal {
+    fn from(e: SigError) -> Refusal {
+        Refusal::new(e.fault_code(), e.to_string())
+    }
+}
+
+/// What the gateway decided to do with an admitted request; owned, so the async part holds no
+/// borrow of the message or of the registry snapshot.
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub upstream: String,
+    pub timeout: std::time::Duration,
+    pub sid: Option<String>,
+    /// The participant whose systems may sign the answer (the service's provider).
+    pub provider: Option<String>,
+    pub environment: Environment,
+    pub message_id: Option<String>,
+    pub sender: String,
+    pub soap12: bool,
+    pub smev3_version: String,
+}
+
+/// The verifiers for both protocols, sharing one certificate cache and trust store.
+#[derive(Clone)]
+pub struct Verifiers {
+    pub smev3: Verifier,
+    pub smev2: Verifier,
+}
+
+impl Verifiers {
+    /// SMEV 3 messages name the message-exchange namespace; anything else is judged as SMEV 2.
+    /// A wrong guess cannot admit anything: each profile is strict on its own.
+    pub fn for_message(&self, body: &[u8]) -> &Verifier {
+        if memchr_find(
+            body,
+            b"urn://x-artefacts-smev-gov-ru/services/message-exchange/",
+        ) {
+            &self.smev3
+        } else {
+            &self.smev2
+        }
+    }
+}
+
+fn memchr_find(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+/// Verifies and authorizes a request against the snapshot in force.
+pub fn decide(
+    verifiers: &Verifiers,
+    snapshot: &Snapshot,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<Decision, Refusal> {
+    let verifier = verifiers.for_message(body);
+    let verified = verifier.verify(body)?;
+    let exchange = rsmev_envelope::exchange(&verified)
+        .map_err(|e| Refusal::new(e.fault_code(), e.to_string()))?;
+    let authorized = snapshot
+        .authorize(&verified, &exchange, now)
+        .map_err(|e| Refusal::new(e.fault_code(), e.to_string()).with(&exchange))?;
+    let upstream = authorized.upstream();
+    let (soap12, smev3_version) = versions(&exchange, body);
+    Ok(Decision {
+        upstream: upstream.url().to_string(),
+        timeout: upstream.timeout(),
+        sid: authorized.service().map(|s| s.sid().to_string()),
+        provider: authorized
+            .service()
+            .map(|s| snapshot.owner_of(s).id().to_string()),
+        environment: authorized.environment(),
+        message_id: exchange.message_id.clone(),
+        sender: authorized.system().mnemonic().to_string(),
+        soap12,
+        smev3_version,
+    })
+}
+
+/// The SOAP version and SMEV 3 version a fault to this caller should use.
+pub fn versions(exchange: &Exchange, body: &[u8]) -> (bool, String) {
+    let soap12 = memchr_find(body, rsmev_fault::soap::SOAP12.as_bytes());
+    let v = match &exchange.protocol {
+        rsmev_envelope::Protocol::Smev3 { version } => version.clone(),
+        rsmev_envelope::Protocol::Smev2 { .. } => "1.2".to_string(),
+    };
+    (soap12, v)
+}
+
+/// The provider's answer: it must verify, and its signer must be an information system of the
+/// service's provider (a valid signature by anyone else is not the provider's answer).
+pub fn check_answer(
+    verifiers: &Verifiers,
+    snapshot: &Arc<Snapshot>,
+    decision: &Decision,
+    body: &[u8],
+) -> Result<(), Refusal> {
+    let verifier = verifiers.for_message(body);
+    let verified = verifier.verify(body).map_err(|e| {
+        Refusal::new(
+            FaultCode::UpstreamUnavailable,
+            format!("the provider's answer does not verify: {e}"),
+        )
+    })?;
+    let Some(provider) = &decision.provider else {
+        return Ok(());
+    };
+    let own = verified.signatures().iter().any(|s| {
+        matches!(
+            s.role,
+            rsmev_signature::Role::CallerInformationSystem
+                | rsmev_signature::Role::SenderInformationSystem
+                | rsmev_signature::Role::WsSecurity { .. }
+        ) && snapshot
+            .system_by_certificate(s.certificate.fingerprint_sha256())
+            .is_some_and(|sys| snapshot.participant_of(sys).id() == provider)
+    });
+    if own {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            FaultCode::UpstreamUnavailable,
+            format!("the answer is not signed by an information system of provider {provider}"),
+        ))
+    }
+}

@@ -1,0 +1,449 @@
+//! End to end over real sockets: a consumer signs a request with a test key, the gateway
+//! verifies and authorizes it against a registry file, relays it to the demo provider, checks
+//! the provider's signed answer and returns it; every refusal comes back as the right SOAP
+//! fault and shows in the metrics. Keys and certificates: certs-test/.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use rsmev_crypto::{PrivateKey, SoftwareSigner};
+use rsmev_gateway::demo::{Provider, RunningProvider};
+use rsmev_gateway::{GatewayConfig, Running, State};
+use rsmev_pki::{Certificate, TrustStore};
+use rsmev_signature::{Profile, SignOptions, Trust, Verifier};
+
+const REQUEST: &str = include_str!("../../signature/tests/data/smev3-send-request-unsigned.xml");
+
+fn certs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs-test")
+}
+
+fn key(name: &str) -> (SoftwareSigner, Certificate) {
+    let pem = std::fs::read(certs().join(format!("{name}.key.pem"))).unwrap();
+    let signer =
+        SoftwareSigner::with_default_algorithm(PrivateKey::from_pem(&pem).unwrap()).unwrap();
+    let cert = std::fs::read(certs().join(format!("{name}.cert.pem"))).unwrap();
+    (signer, Certificate::from_pem(&cert).unwrap())
+}
+
+fn sign(name: &str, doc: &str) -> Vec<u8> {
+    let (signer, cert) = key(name);
+    rsmev_signature::sign(
+        doc.as_bytes(),
+        &SignOptions::new(Profile::Smev3, &signer, cert.der()),
+    )
+    .unwrap()
+}
+
+fn temp_dir(tag: &str) -> PathBuf {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "rsmev-gateway-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A registry: MFC440001 (GOST-256 key) may call the ГИБДД service in test only; GIBD44001
+/// (GOST-512 key) provides it; an RSA system's key was replaced (its window is over); the
+/// "slow" and "down" services point at a slow provider and at a closed port.
+fn registry(provider: SocketAddr, slow: SocketAddr, down: SocketAddr, grant_envs: &str) -> String {
+    let c = |n: &str| certs().join(format!("{n}.cert.pem")).display().to_string();
+    format!(
+        r#"
+[node]
+code = "44"
+name = "test node"
+
+[federal]
+certificates = [ {{ file = "{operator}" }} ]
+[federal.endpoints]
+test = "http://{down}/federal"
+
+[[participants]]
+id = "mfc44"
+name = "МФЦ"
+ogrn = "1024400534577"
+region = "44"
+[[participants.systems]]
+mnemonic = "MFC440001"
+name = "АИС МФЦ"
+[[participants.systems.certificates]]
+file = "{gost256}"
+[[participants.systems]]
+mnemonic = "MFC440009"
+name = "old system"
+[[participants.systems.certificates]]
+file = "{rsa}"
+valid_until = "2026-01-02T00:00:00Z"
+
+[[participants]]
+id = "gibdd44"
+name = "ГИБДД"
+ogrn = "1024400527000"
+region = "44"
+[[participants.systems]]
+mnemonic = "GIBD44001"
+name = "ИС ГИБДД"
+[[participants.systems.certificates]]
+file = "{gost512}"
+
+[[services]]
+sid = "SID0004401"
+name = "Штрафы"
+owner = "gibdd44"
+level = "regional"
+mode = "sync"
+request_namespace = "urn://x-artefacts-gibdd-gov-ru/breach/root/1.0"
+timeout_ms = 5000
+[services.endpoints]
+test = "http://{provider}/provider"
+prod = "http://{provider}/provider"
+
+[[services]]
+sid = "SID0004402"
+name = "Медленный"
+owner = "gibdd44"
+level = "regional"
+mode = "sync"
+request_namespace = "urn://example/slow/1.0"
+timeout_ms = 300
+[services.endpoints]
+test = "http://{slow}/provider"
+
+[[services]]
+sid = "SID0004403"
+name = "Недоступный"
+owner = "gibdd44"
+level = "regional"
+mode = "sync"
+request_namespace = "urn://example/down/1.0"
+timeout_ms = 1000
+[services.endpoints]
+test = "http://{down}/provider"
+
+[[grants]]
+system = "MFC440001"
+service = "SID0004401"
+environments = [{grant_envs}]
+
+[[grants]]
+system = "MFC440001"
+service = "SID0004402"
+environments = ["test"]
+
+[[grants]]
+system = "MFC440001"
+service = "SID0004403"
+environments = ["test"]
+
+[[grants]]
+system = "MFC440009"
+service = "SID0004401"
+environments = ["test", "prod"]
+"#,
+        operator = c("operator-gost256"),
+        gost256 = c("participant-gost256"),
+        gost512 = c("participant-gost512"),
+        rsa = c("participant-rsa"),
+    )
+}
+
+struct Bus {
+    gateway: Running,
+    state: Arc<State>,
+    provider: RunningProvider,
+    slow: RunningProvider,
+    dir: PathBuf,
+    client: Client<HttpConnector, Full<Bytes>>,
+}
+
+async fn provider(delay: Duration) -> RunningProvider {
+    let (signer, certificate) = key("participant-gost512");
+    rsmev_gateway::demo::serve(
+        "127.0.0.1:0".parse().unwrap(),
+        Provider {
+            signer,
+            certificate,
+            delay,
+            served: AtomicU64::new(0),
+        },
+    )
+    .await
+    .unwrap()
+}
+
+async fn bus() -> Bus {
+    let provider = provider(Duration::ZERO).await;
+    let slow = provider_slow().await;
+    // A port that was just free and nobody listens on.
+    let down = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let dir = temp_dir("bus");
+    std::fs::write(
+        dir.join("registry.toml"),
+        registry(provider.addr, slow.addr, down, "\"test\""),
+    )
+    .unwrap();
+    let config = format!(
+        r#"
+[server]
+listen = "127.0.0.1:0"
+admin_listen = "127.0.0.1:0"
+[trust]
+anchors = "{}"
+[registry]
+file = "registry.toml"
+[limits]
+max_body_bytes = 1000000
+shutdown_grace_ms = 2000
+"#,
+        certs().join("trust-all").display()
+    );
+    std::fs::write(dir.join("rsmev.toml"), config).unwrap();
+    let config = GatewayConfig::load(&dir.join("rsmev.toml")).unwrap();
+    let state = State::new(config).unwrap();
+    let gateway = rsmev_gateway::start(state.clone()).await.unwrap();
+    Bus {
+        gateway,
+        state,
+        provider,
+        slow,
+        dir,
+        client: Client::builder(TokioExecutor::new()).build(HttpConnector::new()),
+    }
+}
+
+async fn provider_slow() -> RunningProvider {
+    provider(Duration::from_secs(3)).await
+}
+
+impl Bus {
+    async fn post(&self, body: Vec<u8>) -> (u16, String) {
+        self.post_to(self.gateway.addr, "/ws", body).await
+    }
+
+    async fn post_to(&self, addr: SocketAddr, path: &str, body: Vec<u8>) -> (u16, String) {
+        let req = http::Request::post(format!("http://{addr}{path}"))
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap();
+        let resp = self.client.request(req).await.unwrap();
+        let status = resp.status().as_u16();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        (status, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    async fn get_admin(&self, path: &str) -> String {
+        let addr = self.gateway.admin_addr.unwrap();
+        let resp = self
+            .client
+            .get(format!("http://{addr}{path}").parse().unwrap())
+            .await
+            .unwrap();
+        let body = resp.into_body().collect().await.unwrap().to_bytes();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    async fn stop(self) {
+        self.gateway.shutdown().await;
+        self.provider.stop();
+        self.slow.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Asserts a SOAP fault with this rsmev code.
+fn fault(answer: &(u16, String), code: &str) {
+    assert_eq!(answer.0, 500, "{}", answer.1);
+    assert!(answer.1.contains("<soap:Fault>"), "{}", answer.1);
+    assert!(
+        answer.1.contains(&format!("<Code>{code}</Code>")),
+        "expected {code}: {}",
+        answer.1
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signed_request_through_the_bus_and_back() {
+    let bus = bus().await;
+    let request = sign("participant-gost256", REQUEST);
+    let (status, answer) = bus.post(request).await;
+    assert_eq!(status, 200, "{answer}");
+    // The consumer checks the provider's signature on what came back.
+    let store = Arc::new(TrustStore::load(certs().join("trust-gost")).unwrap());
+    let verified = Verifier::new(Profile::Smev3, Trust::Store(store))
+        .verify(answer.as_bytes())
+        .unwrap_or_else(|e| panic!("{e}: {answer}"));
+    assert!(
+        verified.signatures()[0]
+            .certificate
+            .subject()
+            .contains("IS FNS GOST-512")
+    );
+    assert!(answer.contains("db0486d0-3c08-11e5-95e2-d4c9eff07b77"));
+    let metrics = bus.get_admin("/metrics").await;
+    assert!(
+        metrics.contains(r#"rsmev_exchanges_total{outcome="Relayed",code="none",service="SID0004401",environment="test"} 1"#),
+        "{metrics}"
+    );
+    bus.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refusals_each_get_their_fault_and_metric() {
+    let bus = bus().await;
+
+    // Granted in test only: a production request is refused.
+    let prod = REQUEST.replace("<ns:TestMessage/>", "");
+    fault(
+        &bus.post(sign("participant-gost256", &prod)).await,
+        "RSMEV-REG-ACCESS-DENIED",
+    );
+    // A valid signature by a certificate no information system has registered.
+    fault(
+        &bus.post(sign("operator-rsa", REQUEST)).await,
+        "RSMEV-REG-SENDER-NOT-REGISTERED",
+    );
+    // A valid signature by a key whose registration window has closed (replaced key).
+    fault(
+        &bus.post(sign("participant-rsa", REQUEST)).await,
+        "RSMEV-REG-CERTIFICATE-REPLACED",
+    );
+    // Tampered after signing.
+    let tampered = String::from_utf8(sign("participant-gost256", REQUEST))
+        .unwrap()
+        .replace("А123ВС77", "А123ВС78");
+    fault(
+        &bus.post(tampered.into_bytes()).await,
+        "RSMEV-DSIG-DIGEST-MISMATCH",
+    );
+    // Signature wrapping: the signed element moved into the header, a forged one in place.
+    let signed = String::from_utf8(sign("participant-gost256", REQUEST)).unwrap();
+    let a = signed.find("<ns:SenderProvidedRequestData").unwrap();
+    let close = "</ns:SenderProvidedRequestData>";
+    let b = signed.find(close).unwrap() + close.len();
+    let original = signed[a..b].to_string();
+    let forged = original
+        .replace("SIGNED_BY_CONSUMER", "FORGED")
+        .replace("PERSONAL_SIGNATURE", "FORGED2")
+        .replace("А123ВС77", "Х999ХХ99");
+    let wrapped = signed.replacen(&original, &forged, 1).replace(
+        "<soap:Header/>",
+        &format!("<soap:Header>{original}</soap:Header>"),
+    );
+    fault(
+        &bus.post(wrapped.into_bytes()).await,
+        "RSMEV-DSIG-WRONG-SIGNED-ELEMENT",
+    );
+    // A service the registry does not know.
+    let unknown = REQUEST.replace(
+        "urn://x-artefacts-gibdd-gov-ru/breach/root/1.0",
+        "urn://example/unknown/1.0",
+    );
+    fault(
+        &bus.post(sign("participant-gost256", &unknown)).await,
+        "RSMEV-REG-UNKNOWN-SERVICE",
+    );
+    // The provider is down.
+    let down = REQUEST.replace(
+        "urn://x-artefacts-gibdd-gov-ru/breach/root/1.0",
+        "urn://example/down/1.0",
+    );
+    fault(
+        &bus.post(sign("participant-gost256", &down)).await,
+        "RSMEV-UPSTREAM-UNAVAILABLE",
+    );
+    // The provider is slower than the service's timeout.
+    let slow = REQUEST.replace(
+        "urn://x-artefacts-gibdd-gov-ru/breach/root/1.0",
+        "urn://example/slow/1.0",
+    );
+    fault(
+        &bus.post(sign("participant-gost256", &slow)).await,
+        "RSMEV-UPSTREAM-TIMEOUT",
+    );
+    // Not XML at all, and too large.
+    fault(&bus.post(b"not xml".to_vec()).await, "RSMEV-XML-MALFORMED");
+    fault(
+        &bus.post(vec![b' '; 2_000_000]).await,
+        "RSMEV-XML-TOO-LARGE",
+    );
+
+    let metrics = bus.get_admin("/metrics").await;
+    for code in [
+        "RSMEV-REG-ACCESS-DENIED",
+        "RSMEV-REG-SENDER-NOT-REGISTERED",
+        "RSMEV-REG-CERTIFICATE-REPLACED",
+        "RSMEV-DSIG-DIGEST-MISMATCH",
+        "RSMEV-DSIG-WRONG-SIGNED-ELEMENT",
+        "RSMEV-REG-UNKNOWN-SERVICE",
+        "RSMEV-UPSTREAM-UNAVAILABLE",
+        "RSMEV-UPSTREAM-TIMEOUT",
+        "RSMEV-XML-MALFORMED",
+        "RSMEV-XML-TOO-LARGE",
+    ] {
+        assert!(
+            metrics.contains(&format!(r#"outcome="Refused",code="{code}""#)),
+            "{code} not counted:\n{metrics}"
+        );
+    }
+    bus.stop().await;
+}
+
+/// A registry change takes effect for the next request; a bad file is refused whole and the
+/// running registry stays.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_applies_whole_or_not_at_all() {
+    let bus = bus().await;
+    let request = sign("participant-gost256", REQUEST);
+    assert_eq!(bus.post(request.clone()).await.0, 200);
+
+    // A broken file: refused, the old registry still admits the request.
+    std::fs::write(
+        bus.dir.join("registry.toml"),
+        "[node]\ncode = 44\nbogus = 1\n",
+    )
+    .unwrap();
+    let addr = bus.gateway.admin_addr.unwrap();
+    let (status, text) = bus.post_to(addr, "/admin/reload", Vec::new()).await;
+    assert_eq!(status, 422, "{text}");
+    assert_eq!(bus.post(request.clone()).await.0, 200);
+
+    // The grant removed (prod only now): the next request is refused.
+    std::fs::write(
+        bus.dir.join("registry.toml"),
+        registry(
+            bus.provider.addr,
+            bus.slow.addr,
+            "127.0.0.1:9".parse().unwrap(),
+            "\"prod\"",
+        ),
+    )
+    .unwrap();
+    assert!(bus.state.reload().is_ok());
+    fault(&bus.post(request).await, "RSMEV-REG-ACCESS-DENIED");
+    let metrics = bus.get_admin("/metrics").await;
+    assert!(
+        metrics.contains(r#"rsmev_registry_reloads_total{result="Refused"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"rsmev_registry_reloads_total{result="Applied"} 1"#),
+        "{metrics}"
+    );
+    bus.stop().await;
+}

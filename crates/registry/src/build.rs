@@ -1,0 +1,662 @@
+//! Stage two of loading: the raw file checked rule by rule and turned into a [`Snapshot`] with
+//! its lookup maps. The first broken rule refuses the whole file; nothing half-built escapes.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use rsmev_pki::Certificate;
+
+use crate::config::{
+    RawCertificate, RawConfig, RawEndpoints, RawEnvironment, RawLevel, RawMode, RawService,
+};
+use crate::error::{ConfigError, ConfigErrorKind};
+use crate::model::{
+    ENVIRONMENTS, Federal, Grant, InformationSystem, Level, Mode, Node, Participant, Passport,
+    RegisteredCertificate, Route, Service, Upstream, env_index, hex,
+};
+use crate::snapshot::{Index, NamespaceServices, Snapshot};
+use crate::time::{format_utc, parse_utc};
+use crate::url::check_endpoint;
+
+/// A certificate file larger than this is not a certificate.
+pub const MAX_CERTIFICATE_FILE: u64 = 1024 * 1024;
+/// Default for `federal.timeout_ms`.
+const DEFAULT_FEDERAL_TIMEOUT_MS: u64 = 30_000;
+/// Timeouts above an hour are a unit mistake (seconds written as milliseconds the other way).
+const MAX_TIMEOUT_MS: u64 = 3_600_000;
+
+type Result<T> = std::result::Result<T, ConfigError>;
+
+fn fail<T>(kind: ConfigErrorKind) -> Result<T> {
+    Err(ConfigError::new(kind))
+}
+
+fn invalid<T>(at: impl Into<String>, why: impl Into<String>) -> Result<T> {
+    fail(ConfigErrorKind::Invalid {
+        at: at.into(),
+        why: why.into(),
+    })
+}
+
+fn dangling<T>(at: String, value: &str, kind: &'static str) -> Result<T> {
+    fail(ConfigErrorKind::Dangling {
+        at,
+        value: value.into(),
+        kind,
+    })
+}
+
+/// Registers `value` as first seen at `at`, or refuses it as a duplicate.
+fn unique<V>(map: &mut HashMap<String, V>, value: &str, at: &str, v: V) -> Result<()>
+where
+    V: Located,
+{
+    match map.entry(value.to_string()) {
+        Entry::Occupied(first) => fail(ConfigErrorKind::Duplicate {
+            at: at.into(),
+            value: value.into(),
+            first: first.get().location(),
+        }),
+        Entry::Vacant(slot) => {
+            slot.insert(v);
+            Ok(())
+        }
+    }
+}
+
+/// An index entry that remembers where in the file it came from, for duplicate messages.
+trait Located {
+    fn location(&self) -> String;
+}
+
+impl Located for (usize, String) {
+    fn location(&self) -> String {
+        self.1.clone()
+    }
+}
+
+/// A name, code or mnemonic: non-empty, no whitespace or control characters. These are
+/// compared byte for byte with what messages carry, so a stray space would never match.
+fn token(at: &str, value: &str) -> Result<()> {
+    if value.is_empty() {
+        return invalid(at, "must not be empty");
+    }
+    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return invalid(
+            at,
+            format!("{value:?} contains whitespace or a control character"),
+        );
+    }
+    Ok(())
+}
+
+/// Human-readable text: anything but empty (or blank).
+fn text(at: &str, value: &str) -> Result<()> {
+    if value.trim().is_empty() {
+        return invalid(at, "must not be empty");
+    }
+    Ok(())
+}
+
+fn digits(at: &str, value: &str, lengths: &[usize], what: &str) -> Result<()> {
+    if !lengths.contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return invalid(at, format!("{value:?} is not {what}"));
+    }
+    Ok(())
+}
+
+fn timeout(at: &str, ms: u64) -> Result<Duration> {
+    if ms == 0 || ms > MAX_TIMEOUT_MS {
+        return invalid(at, format!("{ms} is not 1..={MAX_TIMEOUT_MS} milliseconds"));
+    }
+    Ok(Duration::from_millis(ms))
+}
+
+fn timestamp(at: String, value: Option<&String>) -> Result<Option<SystemTime>> {
+    let Some(value) = value else {
+        return Ok(None);
+    };
+    match parse_utc(value) {
+        Ok(t) => Ok(Some(t)),
+        Err(why) => fail(ConfigErrorKind::BadTimestamp {
+            at,
+            value: value.clone(),
+            why,
+        }),
+    }
+}
+
+fn endpoint(at: String, url: &str, timeout: Duration) -> Result<Upstream> {
+    match check_endpoint(url) {
+        Ok(()) => Ok(Upstream {
+            url: url.to_string(),
+            timeout,
+        }),
+        Err(why) => fail(ConfigErrorKind::BadUrl {
+            at,
+            value: url.into(),
+            why,
+        }),
+    }
+}
+
+/// `[x.endpoints]` → one upstream per environment; at least one must be given.
+fn endpoints(at: &str, raw: &RawEndpoints, timeout: Duration) -> Result<[Option<Upstream>; 2]> {
+    if raw.test.is_none() && raw.prod.is_none() {
+        return invalid(at, "names no endpoint: give `test`, `prod` or both");
+    }
+    let one = |key: &str, url: &Option<String>| {
+        url.as_deref()
+            .map(|u| endpoint(format!("{at}.{key}"), u, timeout))
+            .transpose()
+    };
+    Ok([one("test", &raw.test)?, one("prod", &raw.prod)?])
+}
+
+fn environments(at: &str, list: &[RawEnvironment]) -> Result<[bool; 2]> {
+    if list.is_empty() {
+        return invalid(at, "lists no environment: give \"test\", \"prod\" or both");
+    }
+    let mut set = [false; 2];
+    for env in list {
+        let i = match env {
+            RawEnvironment::Test => 0,
+            RawEnvironment::Prod => 1,
+        };
+        if set[i] {
+            return invalid(at, format!("lists {:?} twice", ENVIRONMENTS[i].as_str()));
+        }
+        set[i] = true;
+    }
+    Ok(set)
+}
+
+/// Reads a file of at most `limit` bytes; bigger is refused before it is read whole.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, ConfigErrorKind> {
+    let io = |source| ConfigErrorKind::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(io)?;
+    let size = file.metadata().map_err(io)?.len();
+    if size > limit {
+        return Err(ConfigErrorKind::TooLarge {
+            path: path.to_path_buf(),
+            size,
+            limit,
+        });
+    }
+    let mut buf = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
+    // The file may grow between stat and read; take() keeps the bound anyway.
+    #[allow(clippy::disallowed_methods)] // bounded by take()
+    file.take(limit + 1).read_to_end(&mut buf).map_err(io)?;
+    if buf.len() as u64 > limit {
+        return Err(ConfigErrorKind::TooLarge {
+            path: path.to_path_buf(),
+            size: buf.len() as u64,
+            limit,
+        });
+    }
+    Ok(buf)
+}
+
+/// Where a certificate was first registered, by fingerprint.
+struct SeenCertificates(HashMap<[u8; 32], String>);
+
+struct Builder<'a> {
+    base_dir: &'a Path,
+    seen: SeenCertificates,
+}
+
+impl Builder<'_> {
+    fn certificate(&mut self, at: String, raw: &RawCertificate) -> Result<RegisteredCertificate> {
+        let file_at = format!("{at}.file");
+        if raw.file.is_empty() {
+            return invalid(file_at, "must not be empty");
+        }
+        let path: PathBuf = self.base_dir.join(&raw.file);
+        let cert_error = |why: String| {
+            ConfigError::new(ConfigErrorKind::Certificate {
+                at: file_at.clone(),
+                path: path.clone(),
+                why,
+            })
+        };
+        let pem = read_bounded(&path, MAX_CERTIFICATE_FILE).map_err(|kind| match kind {
+            ConfigErrorKind::Io { source, .. } => cert_error(source.to_string()),
+            ConfigErrorKind::TooLarge { size, limit, .. } => {
+                cert_error(format!("{size} bytes, over the {limit}-byte limit"))
+            }
+            other => ConfigError::new(other),
+        })?;
+        let certificate = Certificate::from_pem(&pem).map_err(|e| cert_error(e.to_string()))?;
+        let valid_from = timestamp(format!("{at}.valid_from"), raw.valid_from.as_ref())?;
+        let valid_until = timestamp(format!("{at}.valid_until"), raw.valid_until.as_ref())?;
+        let revoked_at = timestamp(format!("{at}.revoked_at"), raw.revoked_at.as_ref())?;
+        if let (Some(from), Some(until)) = (valid_from, valid_until)
+            && from >= until
+        {
+            return fail(ConfigErrorKind::WindowInverted {
+                at,
+                from: format_utc(from),
+                until: format_utc(until),
+            });
+        }
+        let fingerprint = *certificate.fingerprint_sha256();
+        match self.seen.0.entry(fingerprint) {
+            // One certificate, one owner: otherwise a signature would authenticate as
+            // whichever system the lookup happened to find.
+            Entry::Occupied(first) => {
+                return fail(ConfigErrorKind::SharedCertificate {
+                    at: file_at,
+                    path,
+                    fingerprint: hex(&fingerprint),
+                    first: first.get().clone(),
+                });
+            }
+            Entry::Vacant(slot) => {
+                slot.insert(file_at);
+            }
+        }
+        Ok(RegisteredCertificate {
+            path,
+            certificate: Arc::new(certificate),
+            valid_from,
+            valid_until,
+            revoked_at,
+        })
+    }
+}
+
+/// Validates the raw file into a snapshot.
+pub(crate) fn build(
+    raw: RawConfig,
+    base_dir: &Path,
+    digest: [u8; 32],
+    generation: u64,
+) -> Result<Snapshot> {
+    let mut b = Builder {
+        base_dir,
+        seen: SeenCertificates(HashMap::new()),
+    };
+
+    token("node.code", &raw.node.code)?;
+    text("node.name", &raw.node.name)?;
+    let node = Node {
+        code: raw.node.code,
+        name: raw.node.name,
+    };
+
+    let federal_timeout = timeout(
+        "federal.timeout_ms",
+        raw.federal
+            .timeout_ms
+            .unwrap_or(DEFAULT_FEDERAL_TIMEOUT_MS),
+    )?;
+    let federal_upstream = endpoints("federal.endpoints", &raw.federal.endpoints, federal_timeout)?;
+    let mut federal_certificates = Vec::new();
+    let mut federal_by_certificate = HashMap::new();
+    for (i, c) in raw.federal.certificates.iter().enumerate() {
+        let cert = b.certificate(format!("federal.certificates[{i}]"), c)?;
+        federal_by_certificate.insert(*cert.certificate.fingerprint_sha256(), i);
+        federal_certificates.push(cert);
+    }
+    let federal = Federal {
+        certificates: federal_certificates,
+        upstream: federal_upstream,
+    };
+
+    let mut participants = Vec::new();
+    let mut systems = Vec::new();
+    let mut participant_ids: HashMap<String, (usize, String)> = HashMap::new();
+    let mut system_ids: HashMap<String, (usize, String)> = HashMap::new();
+    let mut by_certificate = HashMap::new();
+    for (p, rp) in raw.participants.into_iter().enumerate() {
+        let at = format!("participants[{p}]");
+        token(&format!("{at}.id"), &rp.id)?;
+        unique(
+            &mut participant_ids,
+            &rp.id,
+            &format!("{at}.id"),
+            (p, format!("{at}.id")),
+        )?;
+        text(&format!("{at}.name"), &rp.name)?;
+        digits(
+            &format!("{at}.ogrn"),
+            &rp.ogrn,
+            &[13, 15],
+            "an OGRN (13 digits, 15 for an individual entrepreneur)",
+        )?;
+        digits(
+            &format!("{at}.region"),
+            &rp.region,
+            &[2, 3],
+            "a region code (2 or 3 digits)",
+        )?;
+        let mut participant = Participant {
+            id: rp.id,
+            name: rp.name,
+            ogrn: rp.ogrn,
+            region: rp.region,
+            systems: Vec::new(),
+        };
+        for (s, rs) in rp.systems.into_iter().enumerate() {
+            let at = format!("{at}.systems[{s}]");
+            let index = systems.len();
+            token(&format!("{at}.mnemonic"), &rs.mnemonic)?;
+            unique(
+                &mut system_ids,
+                &rs.mnemonic,
+                &format!("{at}.mnemonic"),
+                (index, format!("{at}.mnemonic")),
+            )?;
+            text(&format!("{at}.name"), &rs.name)?;
+            let mut certificates = Vec::new();
+            for (c, rc) in rs.certificates.iter().enumerate() {
+                let cert = b.certificate(format!("{at}.certificates[{c}]"), rc)?;
+                by_certificate.insert(*cert.certificate.fingerprint_sha256(), (index, c));
+                certificates.push(cert);
+            }
+            participant.systems.push(index);
+            systems.push(InformationSystem {
+                mnemonic: rs.mnemonic,
+                name: rs.name,
+                participant: p,
+                certificates,
+            });
+        }
+        participants.push(participant);
+    }
+
+    let mut services = Vec::new();
+    let mut sids: HashMap<String, (usize, String)> = HashMap::new();
+    let mut request_ns: HashMap<String, NamespaceServices> = HashMap::new();
+    let mut response_ns: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut smev2: HashMap<String, (usize, String)> = HashMap::new();
+    for (i, rs) in raw.services.into_iter().enumerate() {
+        let service = service(
+            i,
+            rs,
+            &participant_ids,
+            &federal,
+            &mut sids,
+            &mut request_ns,
+            &mut smev2,
+        )?;
+        let response = service
+            .response_namespace
+            .as_ref()
+            .or(service.request_namespace.as_ref());
+        if let Some(ns) = response {
+            response_ns.entry(ns.clone()).or_default().push(i);
+        }
+        services.push(service);
+    }
+
+    let mut grants = Vec::new();
+    let mut grant_index: HashMap<(usize, usize), (usize, String)> = HashMap::new();
+    for (g, rg) in raw.grants.iter().enumerate() {
+        let at = format!("grants[{g}]");
+        let Some(&(system, _)) = system_ids.get(&rg.system) else {
+            return dangling(format!("{at}.system"), &rg.system, "information system");
+        };
+        let Some(&(svc, _)) = sids.get(&rg.service) else {
+            return dangling(format!("{at}.service"), &rg.service, "service");
+        };
+        let envs = environments(&format!("{at}.environments"), &rg.environments)?;
+        for env in ENVIRONMENTS {
+            if envs[env_index(env)] && services[svc].upstream[env_index(env)].is_none() {
+                let whose = match services[svc].level {
+                    Level::Regional => "the service has no",
+                    Level::Federal => "federal SMEV has no",
+                };
+                return invalid(
+                    format!("{at}.environments"),
+                    format!(
+                        "grants {} in {}, but {whose} {} endpoint",
+                        rg.service,
+                        env.as_str(),
+                        env.as_str()
+                    ),
+                );
+            }
+        }
+        match grant_index.entry((system, svc)) {
+            Entry::Occupied(first) => {
+                return fail(ConfigErrorKind::Duplicate {
+                    at,
+                    value: format!("{} → {}", rg.system, rg.service),
+                    first: first.get().1.clone(),
+                });
+            }
+            Entry::Vacant(slot) => {
+                slot.insert((g, at));
+            }
+        }
+        grants.push(Grant {
+            system,
+            service: svc,
+            environments: envs,
+        });
+    }
+
+    let mut routes = Vec::new();
+    for (r, rr) in raw.routes.iter().enumerate() {
+        let at = format!("routes[{r}]");
+        let Some(&(svc, _)) = sids.get(&rr.service) else {
+            return dangling(format!("{at}.service"), &rr.service, "service");
+        };
+        let service = &services[svc];
+        if service.level == Level::Federal {
+            return invalid(
+                format!("{at}.service"),
+                format!(
+                    "{} is a federal service; routes lead to regional providers only",
+                    rr.service
+                ),
+            );
+        }
+        if let Some(recipient) = &rr.recipient {
+            token(&format!("{at}.recipient"), recipient)?;
+        }
+        if let Some(oktmo) = &rr.oktmo
+            && (oktmo.is_empty() || oktmo.len() > 11 || !oktmo.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return invalid(
+                format!("{at}.oktmo"),
+                format!("{oktmo:?} is not an OKTMO code or prefix (1 to 11 digits)"),
+            );
+        }
+        let envs = match &rr.environments {
+            Some(list) => environments(&format!("{at}.environments"), list)?,
+            None => [true; 2],
+        };
+        let upstream = rr
+            .endpoint
+            .as_deref()
+            .map(|u| endpoint(format!("{at}.endpoint"), u, service.timeout))
+            .transpose()?;
+        if upstream.is_none() {
+            for env in ENVIRONMENTS {
+                if envs[env_index(env)] && service.upstream[env_index(env)].is_none() {
+                    return invalid(
+                        at,
+                        format!(
+                            "has no endpoint, and {} has no {} endpoint to fall back on \
+                             (give `endpoint` or restrict `environments`)",
+                            rr.service,
+                            env.as_str()
+                        ),
+                    );
+                }
+            }
+        }
+        let index = routes.len();
+        routes.push(Route {
+            service: svc,
+            recipient: rr.recipient.clone(),
+            oktmo: rr.oktmo.clone(),
+            environments: envs,
+            upstream,
+        });
+        services[svc].routes.push(index);
+    }
+
+    let index = Index {
+        certificates: by_certificate,
+        federal_certificates: federal_by_certificate,
+        participants: participant_ids
+            .into_iter()
+            .map(|(k, (i, _))| (k, i))
+            .collect(),
+        systems: system_ids.into_iter().map(|(k, (i, _))| (k, i)).collect(),
+        services: sids.into_iter().map(|(k, (i, _))| (k, i)).collect(),
+        request_ns,
+        response_ns,
+        smev2: smev2.into_iter().map(|(k, (i, _))| (k, i)).collect(),
+        grants: grant_index.into_iter().map(|(k, (i, _))| (k, i)).collect(),
+    };
+    Ok(Snapshot {
+        generation,
+        digest,
+        node,
+        federal,
+        participants,
+        systems,
+        services,
+        grants,
+        routes,
+        index,
+    })
+}
+
+/// One `[[services]]` entry, registered in the name maps.
+fn service(
+    i: usize,
+    rs: RawService,
+    participants: &HashMap<String, (usize, String)>,
+    federal: &Federal,
+    sids: &mut HashMap<String, (usize, String)>,
+    request_ns: &mut HashMap<String, NamespaceServices>,
+    smev2: &mut HashMap<String, (usize, String)>,
+) -> Result<Service> {
+    let at = format!("services[{i}]");
+    token(&format!("{at}.sid"), &rs.sid)?;
+    unique(sids, &rs.sid, &format!("{at}.sid"), (i, format!("{at}.sid")))?;
+    text(&format!("{at}.name"), &rs.name)?;
+    let Some(&(owner, _)) = participants.get(&rs.owner) else {
+        return dangling(format!("{at}.owner"), &rs.owner, "participant");
+    };
+    let timeout = timeout(&format!("{at}.timeout_ms"), rs.timeout_ms)?;
+    let level = match rs.level {
+        RawLevel::Regional => Level::Regional,
+        RawLevel::Federal => Level::Federal,
+    };
+    let mode = match rs.mode {
+        RawMode::Sync => Mode::Sync,
+        RawMode::Async => Mode::Async,
+    };
+
+    if rs.request_namespace.is_none() && rs.smev2_mnemonic.is_none() {
+        return invalid(
+            at,
+            "names no way to recognise its messages: give `request_namespace` (SMEV 3), \
+             `smev2_mnemonic` (SMEV 2) or both",
+        );
+    }
+    for (key, value) in [
+        ("request_namespace", &rs.request_namespace),
+        ("request_element", &rs.request_element),
+        ("response_namespace", &rs.response_namespace),
+        ("smev2_mnemonic", &rs.smev2_mnemonic),
+    ] {
+        if let Some(v) = value {
+            token(&format!("{at}.{key}"), v)?;
+        }
+    }
+    if let Some(ns) = &rs.request_namespace {
+        let entry = request_ns.entry(ns.clone()).or_default();
+        let taken = match &rs.request_element {
+            Some(element) => entry.by_element.get(element).copied(),
+            None => entry.any,
+        };
+        if let Some(first) = taken {
+            return fail(ConfigErrorKind::Duplicate {
+                at: format!("{at}.request_namespace"),
+                value: match &rs.request_element {
+                    Some(element) => format!("{{{ns}}}{element}"),
+                    None => ns.clone(),
+                },
+                first: format!("services[{first}]"),
+            });
+        }
+        match &rs.request_element {
+            Some(element) => {
+                entry.by_element.insert(element.clone(), i);
+            }
+            None => entry.any = Some(i),
+        }
+    } else if rs.request_element.is_some() {
+        return invalid(
+            format!("{at}.request_element"),
+            "needs `request_namespace`: an element is named within a namespace",
+        );
+    }
+    if let Some(mnemonic) = &rs.smev2_mnemonic {
+        unique(
+            smev2,
+            mnemonic,
+            &format!("{at}.smev2_mnemonic"),
+            (i, format!("{at}.smev2_mnemonic")),
+        )?;
+    }
+
+    let upstream = match (level, &rs.endpoints) {
+        (Level::Regional, Some(raw)) => endpoints(&format!("{at}.endpoints"), raw, timeout)?,
+        (Level::Regional, None) => {
+            return invalid(
+                at,
+                "is regional and has no [services.endpoints]: give the provider's `test` and/or \
+                 `prod` endpoint",
+            );
+        }
+        (Level::Federal, Some(_)) => {
+            return invalid(
+                format!("{at}.endpoints"),
+                "a federal service is reached through [federal.endpoints]; remove this table",
+            );
+        }
+        (Level::Federal, None) => federal.upstream.clone().map(|u| {
+            u.map(|u| Upstream {
+                url: u.url,
+                timeout,
+            })
+        }),
+    };
+
+    let passport = rs.passport.map(|p| Passport {
+        description: p.description,
+        documentation_url: p.documentation_url,
+        control_examples: p.control_examples,
+    });
+    Ok(Service {
+        sid: rs.sid,
+        name: rs.name,
+        owner,
+        level,
+        mode,
+        request_namespace: rs.request_namespace,
+        request_element: rs.request_element,
+        response_namespace: rs.response_namespace,
+        smev2_mnemonic: rs.smev2_mnemonic,
+        timeout,
+        open_to_all: rs.open_to_all,
+        passport,
+        upstream,
+        routes: Vec::new(),
+    })
+}

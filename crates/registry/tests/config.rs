@@ -1,0 +1,243 @@
+//! Loading: the good registry's contents, and every refusal in tests/data/refused/ — each file
+//! states the error kind and a piece of its message on its first line (`# expect: Kind | text`).
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use rsmev_envelope::{Environment, ServiceKey};
+use rsmev_registry::{ConfigErrorKind, Level, Mode, Registry, Snapshot};
+
+fn kind_name(kind: &ConfigErrorKind) -> &'static str {
+    match kind {
+        ConfigErrorKind::Io { .. } => "Io",
+        ConfigErrorKind::TooLarge { .. } => "TooLarge",
+        ConfigErrorKind::NotUtf8 => "NotUtf8",
+        ConfigErrorKind::Syntax(_) => "Syntax",
+        ConfigErrorKind::Duplicate { .. } => "Duplicate",
+        ConfigErrorKind::Dangling { .. } => "Dangling",
+        ConfigErrorKind::BadUrl { .. } => "BadUrl",
+        ConfigErrorKind::BadTimestamp { .. } => "BadTimestamp",
+        ConfigErrorKind::WindowInverted { .. } => "WindowInverted",
+        ConfigErrorKind::Certificate { .. } => "Certificate",
+        ConfigErrorKind::SharedCertificate { .. } => "SharedCertificate",
+        ConfigErrorKind::Invalid { .. } => "Invalid",
+        _ => "unknown kind",
+    }
+}
+
+#[test]
+fn the_test_registry_loads_whole() {
+    let s = registry();
+    assert_eq!(s.generation(), 1);
+    assert_eq!(s.digest().len(), 64);
+    assert_eq!(s.node().code(), "44");
+    assert_eq!(s.participants().len(), 3);
+    assert_eq!(s.systems().len(), 3);
+    assert_eq!(s.services().len(), 3);
+    assert_eq!(s.grants().count(), 3);
+    assert_eq!(s.federal().certificates().len(), 1);
+    assert_eq!(
+        s.federal().upstream(Environment::Test).unwrap().timeout(),
+        Duration::from_secs(20)
+    );
+
+    let mfc = s.system("MFC440001").unwrap();
+    assert_eq!(s.participant_of(mfc).id(), "mfc44");
+    assert_eq!(mfc.certificates().len(), 2);
+    assert!(mfc.certificates()[0].valid_until().is_some());
+    let by_cert = s
+        .system_by_certificate(certificate("participant-ec").fingerprint_sha256())
+        .unwrap();
+    assert_eq!(by_cert.mnemonic(), "MFC440001");
+    let mfc44 = s.participant("mfc44").unwrap();
+    let mnemonics: Vec<_> = s.systems_of(mfc44).map(|x| x.mnemonic()).collect();
+    assert_eq!(mnemonics, ["MFC440001", "MFC440002"]);
+
+    let gibdd = s.service("SID0004401").unwrap();
+    assert_eq!(gibdd.level(), Level::Regional);
+    assert_eq!(gibdd.mode(), Mode::Sync);
+    assert_eq!(s.owner_of(gibdd).id(), "gibdd44");
+    assert_eq!(
+        gibdd.upstream(Environment::Prod).unwrap().url(),
+        "https://gibdd44.example/ws"
+    );
+    assert_eq!(
+        gibdd.passport().unwrap().control_examples,
+        ["examples/breach.xml"]
+    );
+    assert_eq!(s.routes_of(gibdd).count(), 3);
+
+    // A federal service is reached at federal SMEV's endpoint, with its own timeout.
+    let egrul = s.service("SID0003133").unwrap();
+    let up = egrul.upstream(Environment::Prod).unwrap();
+    assert_eq!(up.url(), "https://smev3-n0.example/ws");
+    assert_eq!(up.timeout(), Duration::from_millis(15_000));
+
+    // Lookups by the keys messages carry.
+    let by_root = s.service_by_key(&ServiceKey::Smev3Root {
+        namespace: BREACH_NS.into(),
+        local: "BreachRequest".into(),
+    });
+    assert_eq!(by_root.map(|x| x.sid()), Some("SID0004401"));
+    // The service is registered for one root element of its namespace only.
+    let other_root = s.service_by_key(&ServiceKey::Smev3Root {
+        namespace: BREACH_NS.into(),
+        local: "OtherRequest".into(),
+    });
+    assert!(other_root.is_none());
+    // A service registered for the whole namespace takes any root element in it.
+    let dictionary = s.service_by_key(&ServiceKey::Smev3Root {
+        namespace: "urn://example-kostroma/oktmo-dictionary/1.0".into(),
+        local: "AnyRequest".into(),
+    });
+    assert_eq!(dictionary.map(|x| x.sid()), Some("SID0004499"));
+    let by_mnemonic = s.service_by_key(&ServiceKey::Smev2Mnemonic {
+        mnemonic: "FNS001001".into(),
+        version: Some("2.00".into()),
+    });
+    assert_eq!(by_mnemonic.map(|x| x.sid()), Some("SID0003133"));
+}
+
+#[test]
+fn every_refused_file_is_refused_for_its_reason() {
+    let dir = data().join("refused");
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 40, "only {} refusal files", files.len());
+    let mut failures = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        let expect = text
+            .lines()
+            .next()
+            .and_then(|l| l.strip_prefix("# expect: "))
+            .unwrap_or_else(|| panic!("{}: no `# expect:` line", path.display()));
+        let (kind, fragment) = expect.split_once(" | ").unwrap_or((expect, ""));
+        match Registry::load(path) {
+            Ok(_) => failures.push(format!("{}: accepted", path.display())),
+            Err(e) => {
+                let message = e.to_string();
+                if kind_name(e.kind()) != kind || !message.contains(fragment.trim()) {
+                    failures.push(format!(
+                        "{}: expected {kind} containing {fragment:?}, got {}: {message}",
+                        path.display(),
+                        kind_name(e.kind())
+                    ));
+                }
+                // Errors from a file name the file.
+                assert_eq!(e.file(), Some(path.as_path()));
+                assert!(message.starts_with(&path.display().to_string()), "{message}");
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+/// The example shipped in deploy/examples must stay loadable.
+#[test]
+fn the_deployment_example_loads() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../deploy/examples/registry.toml");
+    let registry = Registry::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let s = registry.snapshot();
+    assert!(!s.participants().is_empty());
+    assert!(!s.services().is_empty());
+}
+
+#[test]
+fn a_missing_registry_file() {
+    let err = Registry::load(data().join("no-such-registry.toml")).unwrap_err();
+    assert!(matches!(err.kind(), ConfigErrorKind::Io { .. }), "{err}");
+}
+
+#[test]
+fn a_registry_over_4_mib_is_refused_unread() {
+    let dir = temp_dir("large");
+    let path = dir.join("registry.toml");
+    let good = std::fs::read_to_string(data().join("registry.toml")).unwrap();
+    let padding = "#".repeat(1023) + "\n";
+    let big = good + &padding.repeat(4 * 1024 + 1);
+    std::fs::write(&path, big).unwrap();
+    let err = Registry::load(&path).unwrap_err();
+    assert!(
+        matches!(err.kind(), ConfigErrorKind::TooLarge { limit, .. } if *limit == 4 * 1024 * 1024),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_registry_not_in_utf8_is_refused() {
+    let dir = temp_dir("latin1");
+    let path = dir.join("registry.toml");
+    std::fs::write(&path, b"[node]\ncode = \"44\"\nname = \"\xd0\xe5\xe3\xe8\xee\xed\"\n").unwrap();
+    let err = Registry::load(&path).unwrap_err();
+    assert!(matches!(err.kind(), ConfigErrorKind::NotUtf8), "{err}");
+}
+
+#[test]
+fn a_certificate_file_over_1_mib_is_refused() {
+    let dir = temp_dir("bigcert");
+    let pem = std::fs::read_to_string(certs().join("participant-rsa.cert.pem")).unwrap();
+    // Still a valid PEM after the comment lines, so only the size can refuse it.
+    let big = "# padding\n".repeat(110_000) + &pem;
+    std::fs::write(dir.join("big.cert.pem"), big).unwrap();
+    let text = format!(
+        "[node]\ncode = \"44\"\nname = \"n\"\n[federal]\ncertificates = [ {{ file = \"big.cert.pem\" }} ]\n\
+         [federal.endpoints]\ntest = \"http://127.0.0.1:1/\"\n"
+    );
+    let err = Snapshot::from_toml(&text, &dir).unwrap_err();
+    match err.kind() {
+        ConfigErrorKind::Certificate { at, why, .. } => {
+            assert_eq!(at, "federal.certificates[0].file");
+            assert!(why.contains("1048576"), "{why}");
+        }
+        other => panic!("{other}"),
+    }
+}
+
+/// Certificate paths are relative to the registry file, not to the working directory.
+#[test]
+fn certificate_paths_are_relative_to_the_file() {
+    let dir = temp_dir("relative");
+    std::fs::create_dir_all(dir.join("keys")).unwrap();
+    std::fs::copy(
+        certs().join("participant-rsa.cert.pem"),
+        dir.join("keys/mfc.pem"),
+    )
+    .unwrap();
+    let text = "[node]\ncode = \"44\"\nname = \"n\"\n[federal.endpoints]\n\
+                test = \"http://127.0.0.1:1/\"\n[[participants]]\nid = \"p\"\nname = \"P\"\n\
+                ogrn = \"1024400534577\"\nregion = \"44\"\n[[participants.systems]]\n\
+                mnemonic = \"MFC440001\"\nname = \"S\"\ncertificates = [ { file = \"keys/mfc.pem\" } ]\n";
+    std::fs::write(dir.join("registry.toml"), text).unwrap();
+    let registry = Registry::load(dir.join("registry.toml")).unwrap_or_else(|e| panic!("{e}"));
+    let s = registry.snapshot();
+    assert_eq!(
+        s.system("MFC440001").unwrap().certificates()[0].path(),
+        dir.join("keys/mfc.pem")
+    );
+}
+
+/// Error messages name the place and the value, for the operator reading the log.
+#[test]
+fn messages_name_place_and_value() {
+    let path = data().join("refused/duplicate-mnemonic.toml");
+    let message = Registry::load(&path).unwrap_err().to_string();
+    assert!(
+        message.ends_with(
+            "participants[1].systems[0].mnemonic: \"MFC440001\" is used twice \
+             (first at participants[0].systems[0].mnemonic)"
+        ),
+        "{message}"
+    );
+    let path = data().join("refused/unknown-key.toml");
+    let message = Registry::load(&path).unwrap_err().to_string();
+    assert!(message.contains("unknown field `nmae`"), "{message}");
+    assert!(message.contains("line"), "{message}");
+}
