@@ -3,7 +3,7 @@
 # scripts/install-test-deps.sh, never by hand.
 CARGO ?= cargo
 
-.PHONY: demo test deps build bench lint peers
+.PHONY: demo serve test deps build bench lint peers
 
 deps:
 	./scripts/install-test-deps.sh
@@ -15,27 +15,26 @@ RSMEV := ./target/release/rsmev
 UNSIGNED := crates/signature/tests/data/smev3-send-request-unsigned.xml
 GOST2012_SAMPLE := crates/c14n/tests/data/samples/smev3-1.2-SendRequestRequest-gost2012-256.xml
 
-# What the product does today (issues 2 and 3); issue 4 turns this into `rsmev serve` on the
-# example deployment. Signs an SMEV 3 request as a participant's information system would,
-# verifies it as the bus will, shows a tampered copy refused, and measures the verification.
+# The example deployment (deploy/examples): the demo provider and the gateway on loopback, a
+# participant's signed SMEV 3 request through the bus and the provider's signed answer back, a
+# refused request, and what the operator sees. Then the signature path on its own.
 demo: build
-	@mkdir -p target/demo
-	@echo "== rsmev sign: SMEV 3 SendRequest, ЭП-ОВ with the test participant's GOST R 34.10-2012-256 key"
-	$(RSMEV) sign --profile smev3 --key certs-test/participant-gost256.key.pem \
-	  --cert certs-test/participant-gost256.cert.pem $(UNSIGNED) > target/demo/signed.xml
+	./deploy/examples/demo.sh
 	@echo
-	@echo "== rsmev verify: placement, digest, signature, chain to the test GOST CA and its CRL"
-	$(RSMEV) verify --profile smev3 --trust certs-test/trust-gost target/demo/signed.xml
-	@echo
-	@echo "== one changed character in the signed content is refused"
-	sed 's/А123ВС77/А123ВС78/' target/demo/signed.xml > target/demo/tampered.xml
+	@echo "== rsmev verify refuses a tampered copy of the request"
+	sed 's/А123ВС77/А123ВС78/' target/demo/request.xml > target/demo/tampered.xml
 	! $(RSMEV) verify --profile smev3 --trust certs-test/trust-gost target/demo/tampered.xml
 	@echo
 	@echo "== a real SMEV 3 message (2019, GOST 2012, certificate long expired): cryptography only"
 	$(RSMEV) verify --profile smev3 --no-path-validation $(GOST2012_SAMPLE)
 	@echo
 	@echo "== parse + verify in a loop on one thread"
-	$(RSMEV) bench verify --profile smev3 --trust certs-test/trust-gost --seconds 2 target/demo/signed.xml
+	$(RSMEV) bench verify --profile smev3 --trust certs-test/trust-gost --seconds 2 target/demo/request.xml
+
+# The gateway on the example configuration, in the foreground (Ctrl-C stops it); start
+# `rsmev demo-provider` beside it as deploy/examples/demo.sh does.
+serve: build
+	$(RSMEV) serve --config deploy/examples/rsmev.toml
 
 lint:
 	$(CARGO) fmt --all -- --check

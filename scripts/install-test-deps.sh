@@ -8,6 +8,7 @@ pkgs=(
   build-essential pkg-config
   libxml2-utils python3-lxml python3-libxml2
   libxml2-dev libxmlsec1-dev libssl-dev xmlsec1 libengine-gost-openssl
+  curl
 )
 missing=()
 for p in "${pkgs[@]}"; do

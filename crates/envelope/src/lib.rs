@@ -155,7 +155,11 @@ impl EnvelopeError {
 ///
 /// Anything else in an SMEV 3 namespace — notably what SMEV itself returns
 /// (`GetRequestResponse`, `GetResponseResponse`, `SendRequestResponse`) — is
-/// [`EnvelopeError::UnsupportedOperation`]: those are not calls a participant makes.
+/// [`EnvelopeError::UnsupportedOperation`]: those are not calls a participant makes, and
+/// that is decided from the Body element alone, before any signature is looked at. So a
+/// `SenderInformationSystemSignature` (inside what SMEV delivers) never supplies facts here,
+/// and neither does a personal signature. The signed element must be the only one of its name
+/// under the operation element, and the operation element the only element in the Body.
 ///
 /// SMEV 2 (any Body element holding `smev:Message` in a `smev.gosuslugi.ru` namespace): the
 /// `smev:Message` must lie inside what a WS-Security signature with actor
