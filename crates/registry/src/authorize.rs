@@ -220,13 +220,30 @@ impl Snapshot {
                 })
         };
 
-        let Some(key) = &exchange.service else {
-            return match exchange.operation {
-                Operation::GetRequest
+        // Queue operations name no service to grant (a GetRequest/GetResponse selector only
+        // filters the caller's own queue): any registered system may poll, through federal SMEV.
+        if matches!(
+            exchange.operation,
+            Operation::GetRequest
                 | Operation::GetResponse
                 | Operation::Ack
                 | Operation::GetStatus
-                | Operation::GetIncomingQueueStatistics => Ok(Authorized {
+                | Operation::GetIncomingQueueStatistics
+        ) {
+            return Ok(Authorized {
+                snapshot: self,
+                system,
+                certificate,
+                service: None,
+                environment: env,
+                upstream: federal()?,
+            });
+        }
+        let Some(key) = &exchange.service else {
+            return match exchange.operation {
+                // A rejection or status answer carries no business content: it goes back
+                // through federal SMEV like any answer, with no service to check.
+                Operation::SendResponse => Ok(Authorized {
                     snapshot: self,
                     system,
                     certificate,
@@ -234,11 +251,9 @@ impl Snapshot {
                     environment: env,
                     upstream: federal()?,
                 }),
-                Operation::SendRequest | Operation::SendResponse | Operation::Smev2(_) => {
-                    Err(RegistryError::ServiceRequired {
-                        operation: operation_name(&exchange.operation),
-                    })
-                }
+                _ => Err(RegistryError::ServiceRequired {
+                    operation: operation_name(&exchange.operation),
+                }),
             };
         };
 
@@ -257,9 +272,7 @@ impl Snapshot {
         }
 
         let Some(svc) = self.service_index(key) else {
-            return Err(RegistryError::UnknownService {
-                key: describe(key),
-            });
+            return Err(RegistryError::UnknownService { key: describe(key) });
         };
         let service = &self.services[svc];
         self.granted(sys, svc, env)
@@ -306,9 +319,7 @@ impl Snapshot {
                 &single
             }
             (None, None) => {
-                return Err(RegistryError::UnknownService {
-                    key: describe(key),
-                });
+                return Err(RegistryError::UnknownService { key: describe(key) });
             }
         };
         let mut first = None;
@@ -346,9 +357,7 @@ impl Snapshot {
             });
         };
         let Some(svc) = self.service_index(key) else {
-            return Err(RegistryError::UnknownService {
-                key: describe(key),
-            });
+            return Err(RegistryError::UnknownService { key: describe(key) });
         };
         let service = &self.services[svc];
         if service.level == Level::Federal {

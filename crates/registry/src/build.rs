@@ -50,32 +50,21 @@ fn dangling<T>(at: String, value: &str, kind: &'static str) -> Result<T> {
     })
 }
 
-/// Registers `value` as first seen at `at`, or refuses it as a duplicate.
-fn unique<V>(map: &mut HashMap<String, V>, value: &str, at: &str, v: V) -> Result<()>
-where
-    V: Located,
-{
-    match map.entry(value.to_string()) {
+/// Name → (index, where in the file it was defined).
+type Names = HashMap<String, (usize, String)>;
+
+/// Registers `value` as defined at `at`, or refuses it as a duplicate naming the first place.
+fn unique(names: &mut Names, value: &str, at: String, index: usize) -> Result<()> {
+    match names.entry(value.to_string()) {
         Entry::Occupied(first) => fail(ConfigErrorKind::Duplicate {
-            at: at.into(),
+            at,
             value: value.into(),
-            first: first.get().location(),
+            first: first.get().1.clone(),
         }),
         Entry::Vacant(slot) => {
-            slot.insert(v);
+            slot.insert((index, at));
             Ok(())
         }
-    }
-}
-
-/// An index entry that remembers where in the file it came from, for duplicate messages.
-trait Located {
-    fn location(&self) -> String;
-}
-
-impl Located for (usize, String) {
-    fn location(&self) -> String {
-        self.1.clone()
     }
 }
 
@@ -176,7 +165,10 @@ fn environments(at: &str, list: &[RawEnvironment]) -> Result<[bool; 2]> {
 }
 
 /// Reads a file of at most `limit` bytes; bigger is refused before it is read whole.
-pub(crate) fn read_bounded(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, ConfigErrorKind> {
+pub(crate) fn read_bounded(
+    path: &Path,
+    limit: u64,
+) -> std::result::Result<Vec<u8>, ConfigErrorKind> {
     let io = |source| ConfigErrorKind::Io {
         path: path.to_path_buf(),
         source,
@@ -204,12 +196,10 @@ pub(crate) fn read_bounded(path: &Path, limit: u64) -> std::result::Result<Vec<u
     Ok(buf)
 }
 
-/// Where a certificate was first registered, by fingerprint.
-struct SeenCertificates(HashMap<[u8; 32], String>);
-
 struct Builder<'a> {
     base_dir: &'a Path,
-    seen: SeenCertificates,
+    /// Where each certificate was registered, by SHA-256.
+    seen: HashMap<[u8; 32], String>,
 }
 
 impl Builder<'_> {
@@ -247,7 +237,7 @@ impl Builder<'_> {
             });
         }
         let fingerprint = *certificate.fingerprint_sha256();
-        match self.seen.0.entry(fingerprint) {
+        match self.seen.entry(fingerprint) {
             // One certificate, one owner: otherwise a signature would authenticate as
             // whichever system the lookup happened to find.
             Entry::Occupied(first) => {
@@ -281,7 +271,7 @@ pub(crate) fn build(
 ) -> Result<Snapshot> {
     let mut b = Builder {
         base_dir,
-        seen: SeenCertificates(HashMap::new()),
+        seen: HashMap::new(),
     };
 
     token("node.code", &raw.node.code)?;
@@ -293,9 +283,7 @@ pub(crate) fn build(
 
     let federal_timeout = timeout(
         "federal.timeout_ms",
-        raw.federal
-            .timeout_ms
-            .unwrap_or(DEFAULT_FEDERAL_TIMEOUT_MS),
+        raw.federal.timeout_ms.unwrap_or(DEFAULT_FEDERAL_TIMEOUT_MS),
     )?;
     let federal_upstream = endpoints("federal.endpoints", &raw.federal.endpoints, federal_timeout)?;
     let mut federal_certificates = Vec::new();
@@ -312,18 +300,13 @@ pub(crate) fn build(
 
     let mut participants = Vec::new();
     let mut systems = Vec::new();
-    let mut participant_ids: HashMap<String, (usize, String)> = HashMap::new();
-    let mut system_ids: HashMap<String, (usize, String)> = HashMap::new();
+    let mut participant_ids = Names::new();
+    let mut system_ids = Names::new();
     let mut by_certificate = HashMap::new();
     for (p, rp) in raw.participants.into_iter().enumerate() {
         let at = format!("participants[{p}]");
         token(&format!("{at}.id"), &rp.id)?;
-        unique(
-            &mut participant_ids,
-            &rp.id,
-            &format!("{at}.id"),
-            (p, format!("{at}.id")),
-        )?;
+        unique(&mut participant_ids, &rp.id, format!("{at}.id"), p)?;
         text(&format!("{at}.name"), &rp.name)?;
         digits(
             &format!("{at}.ogrn"),
@@ -351,8 +334,8 @@ pub(crate) fn build(
             unique(
                 &mut system_ids,
                 &rs.mnemonic,
-                &format!("{at}.mnemonic"),
-                (index, format!("{at}.mnemonic")),
+                format!("{at}.mnemonic"),
+                index,
             )?;
             text(&format!("{at}.name"), &rs.name)?;
             let mut certificates = Vec::new();
@@ -373,10 +356,10 @@ pub(crate) fn build(
     }
 
     let mut services = Vec::new();
-    let mut sids: HashMap<String, (usize, String)> = HashMap::new();
+    let mut sids = Names::new();
     let mut request_ns: HashMap<String, NamespaceServices> = HashMap::new();
     let mut response_ns: HashMap<String, Vec<usize>> = HashMap::new();
-    let mut smev2: HashMap<String, (usize, String)> = HashMap::new();
+    let mut smev2 = Names::new();
     for (i, rs) in raw.services.into_iter().enumerate() {
         let service = service(
             i,
@@ -538,15 +521,15 @@ pub(crate) fn build(
 fn service(
     i: usize,
     rs: RawService,
-    participants: &HashMap<String, (usize, String)>,
+    participants: &Names,
     federal: &Federal,
-    sids: &mut HashMap<String, (usize, String)>,
+    sids: &mut Names,
     request_ns: &mut HashMap<String, NamespaceServices>,
-    smev2: &mut HashMap<String, (usize, String)>,
+    smev2: &mut Names,
 ) -> Result<Service> {
     let at = format!("services[{i}]");
     token(&format!("{at}.sid"), &rs.sid)?;
-    unique(sids, &rs.sid, &format!("{at}.sid"), (i, format!("{at}.sid")))?;
+    unique(sids, &rs.sid, format!("{at}.sid"), i)?;
     text(&format!("{at}.name"), &rs.name)?;
     let Some(&(owner, _)) = participants.get(&rs.owner) else {
         return dangling(format!("{at}.owner"), &rs.owner, "participant");
@@ -591,7 +574,7 @@ fn service(
                     Some(element) => format!("{{{ns}}}{element}"),
                     None => ns.clone(),
                 },
-                first: format!("services[{first}]"),
+                first: format!("services[{first}].request_namespace"),
             });
         }
         match &rs.request_element {
@@ -607,12 +590,7 @@ fn service(
         );
     }
     if let Some(mnemonic) = &rs.smev2_mnemonic {
-        unique(
-            smev2,
-            mnemonic,
-            &format!("{at}.smev2_mnemonic"),
-            (i, format!("{at}.smev2_mnemonic")),
-        )?;
+        unique(smev2, mnemonic, format!("{at}.smev2_mnemonic"), i)?;
     }
 
     let upstream = match (level, &rs.endpoints) {

@@ -165,10 +165,17 @@ impl ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(file) = &self.file {
-            write!(f, "{}: ", file.display())?;
+        let names_file = match &self.kind {
+            ConfigErrorKind::Io { path, .. } | ConfigErrorKind::TooLarge { path, .. } => {
+                self.file.as_ref() == Some(path)
+            }
+            _ => false,
+        };
+        match &self.file {
+            // "f: cannot read f: …" says the name once too often.
+            Some(file) if !names_file => write!(f, "{}: {}", file.display(), self.kind),
+            _ => self.kind.fmt(f),
         }
-        self.kind.fmt(f)
     }
 }
 
@@ -192,7 +199,11 @@ pub enum ConfigErrorKind {
         source: std::io::Error,
     },
     #[error("{} is {size} bytes, over the {limit}-byte limit", .path.display())]
-    TooLarge { path: PathBuf, size: u64, limit: u64 },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+        limit: u64,
+    },
     #[error("not UTF-8 text")]
     NotUtf8,
     /// TOML syntax, a wrong type, a missing key or an unknown key (the message names it).

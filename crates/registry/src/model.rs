@@ -323,3 +323,123 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::parse_utc;
+
+    fn t(text: &str) -> SystemTime {
+        parse_utc(text).unwrap()
+    }
+
+    fn registered(
+        from: Option<&str>,
+        until: Option<&str>,
+        revoked: Option<&str>,
+    ) -> RegisteredCertificate {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs-test/participant-rsa.cert.pem");
+        let pem = std::fs::read(&path).unwrap();
+        RegisteredCertificate {
+            certificate: Arc::new(Certificate::from_pem(&pem).unwrap()),
+            path,
+            valid_from: from.map(t),
+            valid_until: until.map(t),
+            revoked_at: revoked.map(t),
+        }
+    }
+
+    #[test]
+    fn window_is_half_open() {
+        let c = registered(
+            Some("2026-06-01T00:00:00Z"),
+            Some("2026-07-01T00:00:00Z"),
+            None,
+        );
+        assert!(matches!(
+            c.accepts(t("2026-05-31T23:59:59Z")),
+            Err(CertificateWindow::NotYetValid { .. })
+        ));
+        assert_eq!(c.accepts(t("2026-06-01T00:00:00Z")), Ok(()));
+        assert_eq!(c.accepts(t("2026-06-30T23:59:59Z")), Ok(()));
+        assert!(matches!(
+            c.accepts(t("2026-07-01T00:00:00Z")),
+            Err(CertificateWindow::OverlapEnded { .. })
+        ));
+        // No window: always.
+        let open = registered(None, None, None);
+        assert_eq!(open.accepts(std::time::UNIX_EPOCH), Ok(()));
+    }
+
+    #[test]
+    fn revocation_wins_over_the_window() {
+        // Revoked before the window even opens, inside it, and after it closes.
+        let c = registered(
+            Some("2026-06-01T00:00:00Z"),
+            Some("2026-07-01T00:00:00Z"),
+            Some("2026-06-10T12:00:00Z"),
+        );
+        assert_eq!(c.accepts(t("2026-06-10T11:59:59Z")), Ok(()));
+        for at in [
+            "2026-06-10T12:00:00Z",
+            "2026-06-20T00:00:00Z",
+            "2027-01-01T00:00:00Z",
+        ] {
+            assert_eq!(
+                c.accepts(t(at)),
+                Err(CertificateWindow::Revoked {
+                    at: "2026-06-10T12:00:00Z".into()
+                }),
+                "{at}"
+            );
+        }
+        let early = registered(
+            Some("2026-06-01T00:00:00Z"),
+            None,
+            Some("2026-01-01T00:00:00Z"),
+        );
+        assert!(matches!(
+            early.accepts(t("2026-03-01T00:00:00Z")),
+            Err(CertificateWindow::Revoked { .. })
+        ));
+    }
+
+    #[test]
+    fn route_matching() {
+        let route = |recipient: Option<&str>, oktmo: Option<&str>, envs: [bool; 2]| Route {
+            service: 0,
+            recipient: recipient.map(str::to_string),
+            oktmo: oktmo.map(str::to_string),
+            environments: envs,
+            upstream: None,
+        };
+        let (test, prod) = (Environment::Test, Environment::Prod);
+        let any = route(None, None, [true, true]);
+        assert!(any.matches(test, None, None));
+        assert!(any.matches(prod, Some("X"), Some("1")));
+
+        let by_recipient = route(Some("GIBD44002"), None, [true, true]);
+        assert!(by_recipient.matches(test, Some("GIBD44002"), None));
+        assert!(!by_recipient.matches(test, Some("GIBD4400"), None));
+        assert!(!by_recipient.matches(test, None, None));
+
+        let by_oktmo = route(None, Some("34701"), [true, false]);
+        assert!(by_oktmo.matches(test, None, Some("34701000")));
+        assert!(by_oktmo.matches(test, None, Some("34701")));
+        assert!(!by_oktmo.matches(test, None, Some("3470")));
+        assert!(!by_oktmo.matches(test, None, Some("134701000")));
+        assert!(!by_oktmo.matches(test, None, None));
+        assert!(!by_oktmo.matches(prod, None, Some("34701000")));
+
+        let both = route(Some("R"), Some("347"), [true, true]);
+        assert!(both.matches(prod, Some("R"), Some("34720000")));
+        assert!(!both.matches(prod, Some("R"), Some("45000000")));
+        assert!(!both.matches(prod, Some("S"), Some("34720000")));
+    }
+
+    #[test]
+    fn hex_is_lowercase() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+    }
+}

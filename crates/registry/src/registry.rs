@@ -65,8 +65,7 @@ impl Registry {
 
 fn read(path: &Path, generation: u64) -> Result<Snapshot, ConfigError> {
     let in_file = |e: ConfigError| e.in_file(path.to_path_buf());
-    let bytes =
-        read_bounded(path, MAX_CONFIG_FILE).map_err(|k| in_file(ConfigError::new(k)))?;
+    let bytes = read_bounded(path, MAX_CONFIG_FILE).map_err(|k| in_file(ConfigError::new(k)))?;
     let text = String::from_utf8(bytes)
         .map_err(|_| in_file(ConfigError::new(ConfigErrorKind::NotUtf8)))?;
     // Certificate paths are relative to the registry file, wherever the process runs from.

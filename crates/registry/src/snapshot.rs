@@ -99,7 +99,10 @@ impl Snapshot {
     }
 
     pub fn participant(&self, id: &str) -> Option<&Participant> {
-        self.index.participants.get(id).map(|&i| &self.participants[i])
+        self.index
+            .participants
+            .get(id)
+            .map(|&i| &self.participants[i])
     }
 
     /// The participant an information system belongs to.

@@ -64,10 +64,7 @@ fn digits(b: &[u8]) -> Result<u64, String> {
     let mut n = 0u64;
     for &c in b {
         if !c.is_ascii_digit() {
-            return Err(format!(
-                "`{}` is not a number",
-                String::from_utf8_lossy(b)
-            ));
+            return Err(format!("`{}` is not a number", String::from_utf8_lossy(b)));
         }
         n = n * 10 + u64::from(c - b'0');
     }

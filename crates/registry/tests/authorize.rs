@@ -91,7 +91,13 @@ fn no_grant_at_all() {
     let v = verify(&signed, Profile::Smev3);
     let err = refusal(s.authorize(&v, &smev3_exchange(Environment::Test), day(3, 1)));
     assert!(
-        matches!(err, RegistryError::AccessDenied { granted_in: None, .. }),
+        matches!(
+            err,
+            RegistryError::AccessDenied {
+                granted_in: None,
+                ..
+            }
+        ),
         "{err}"
     );
     assert!(err.to_string().contains("(no grant)"), "{err}");
@@ -104,7 +110,10 @@ fn unregistered_certificate() {
     let v = verify(&signed, Profile::Smev3);
     let err = refusal(s.authorize(&v, &smev3_exchange(Environment::Test), day(3, 1)));
     assert!(
-        matches!(err, RegistryError::SenderNotRegistered { federal: false, .. }),
+        matches!(
+            err,
+            RegistryError::SenderNotRegistered { federal: false, .. }
+        ),
         "{err}"
     );
     assert_eq!(err.fault_code(), FaultCode::SenderNotRegistered);
@@ -117,7 +126,10 @@ fn a_federal_certificate_is_no_sender() {
     let signed = smev3_signed("operator-rsa", true);
     let v = verify(&signed, Profile::Smev3);
     let err = refusal(s.authorize(&v, &smev3_exchange(Environment::Test), day(3, 1)));
-    assert!(matches!(err, RegistryError::SenderNotRegistered { .. }), "{err}");
+    assert!(
+        matches!(err, RegistryError::SenderNotRegistered { .. }),
+        "{err}"
+    );
 }
 
 /// Planned replacement: participant-rsa (old, until 2026-07-01) and participant-ec (new, from
@@ -185,7 +197,10 @@ fn compromised_key_refused_at_once() {
             ),
             "{err}"
         );
-        assert!(err.to_string().contains("revoked at 2026-09-01T00:00:00Z"), "{err}");
+        assert!(
+            err.to_string().contains("revoked at 2026-09-01T00:00:00Z"),
+            "{err}"
+        );
     }
 }
 
@@ -194,11 +209,18 @@ fn unknown_service() {
     let s = registry();
     let signed = smev3_signed("participant-rsa", true);
     let v = verify(&signed, Profile::Smev3);
-    let ex = smev3_exchange_for(Environment::Test, "urn://example/unregistered/1.0", "Request");
+    let ex = smev3_exchange_for(
+        Environment::Test,
+        "urn://example/unregistered/1.0",
+        "Request",
+    );
     let err = refusal(s.authorize(&v, &ex, day(3, 1)));
     assert!(matches!(err, RegistryError::UnknownService { .. }), "{err}");
     assert_eq!(err.fault_code(), FaultCode::UnknownService);
-    assert!(err.to_string().contains("urn://example/unregistered/1.0"), "{err}");
+    assert!(
+        err.to_string().contains("urn://example/unregistered/1.0"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -221,7 +243,10 @@ fn open_to_all() {
     let signed = smev3_signed("selfsigned-rsa", true);
     let v = verify(&signed, Profile::Smev3);
     let err = refusal(s.authorize(&v, &ex, day(3, 1)));
-    assert!(matches!(err, RegistryError::SenderNotRegistered { .. }), "{err}");
+    assert!(
+        matches!(err, RegistryError::SenderNotRegistered { .. }),
+        "{err}"
+    );
     // The service has no prod endpoint: open, but nowhere to go.
     let signed = smev3_signed("participant-rsa", false);
     let v = verify(&signed, Profile::Smev3);
@@ -232,7 +257,13 @@ fn open_to_all() {
     );
     let err = refusal(s.authorize(&v, &prod, day(3, 1)));
     assert!(
-        matches!(err, RegistryError::NoEndpoint { environment: Environment::Prod, .. }),
+        matches!(
+            err,
+            RegistryError::NoEndpoint {
+                environment: Environment::Prod,
+                ..
+            }
+        ),
         "{err}"
     );
     assert_eq!(err.fault_code(), FaultCode::AccessDenied);
@@ -302,7 +333,34 @@ fn operations_without_a_service() {
         ..smev3_exchange(Environment::Test)
     };
     let err = refusal(s.authorize(&v, &ex, day(3, 1)));
-    assert!(matches!(err, RegistryError::ServiceRequired { .. }), "{err}");
+    assert!(
+        matches!(err, RegistryError::ServiceRequired { .. }),
+        "{err}"
+    );
+    // A GetResponse whose selector names a root element is still a queue operation: no grant
+    // for that service is needed to poll one's own queue.
+    let signed = smev3_signed("participant-gost512", true);
+    let v = verify(&signed, Profile::Smev3);
+    let ex = Exchange {
+        operation: Operation::GetResponse,
+        service: Some(ServiceKey::Smev3Root {
+            namespace: "urn://example/not-granted/1.0".into(),
+            local: "Anything".into(),
+        }),
+        ..smev3_exchange(Environment::Test)
+    };
+    let a = s.authorize(&v, &ex, day(3, 1)).unwrap();
+    assert!(a.service().is_none());
+    assert_eq!(a.upstream().url(), "http://127.0.0.1:7001/smev3");
+    // A SendResponse that rejects or reports status carries no content root.
+    let ex = Exchange {
+        operation: Operation::SendResponse,
+        service: None,
+        ..smev3_exchange(Environment::Test)
+    };
+    let a = s.authorize(&v, &ex, day(3, 1)).unwrap();
+    assert!(a.service().is_none());
+    assert_eq!(a.upstream().url(), "http://127.0.0.1:7001/smev3");
 }
 
 /// A provider's SendResponse: no grant, but the service must be its participant's own.
@@ -349,7 +407,10 @@ fn smev2_sender() {
         ..ex.clone()
     };
     let err = refusal(s.authorize(&v, &forged, day(3, 1)));
-    assert!(matches!(err, RegistryError::SenderCodeMismatch { .. }), "{err}");
+    assert!(
+        matches!(err, RegistryError::SenderCodeMismatch { .. }),
+        "{err}"
+    );
     assert_eq!(err.fault_code(), FaultCode::SenderNotRegistered);
 
     // The sender is the `…/actors/smev` block's signer, whatever other blocks carry: here an
@@ -406,7 +467,10 @@ fn fault_codes() {
             FaultCode::SignatureNotFound,
         ),
         (
-            RegistryError::AmbiguousSender { role: "x", count: 2 },
+            RegistryError::AmbiguousSender {
+                role: "x",
+                count: 2,
+            },
             FaultCode::MalformedSignature,
         ),
         (

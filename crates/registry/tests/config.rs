@@ -132,7 +132,10 @@ fn every_refused_file_is_refused_for_its_reason() {
                 }
                 // Errors from a file name the file.
                 assert_eq!(e.file(), Some(path.as_path()));
-                assert!(message.starts_with(&path.display().to_string()), "{message}");
+                assert!(
+                    message.starts_with(&path.display().to_string()),
+                    "{message}"
+                );
             }
         }
     }
@@ -152,8 +155,16 @@ fn the_deployment_example_loads() {
 
 #[test]
 fn a_missing_registry_file() {
-    let err = Registry::load(data().join("no-such-registry.toml")).unwrap_err();
+    let path = data().join("no-such-registry.toml");
+    let err = Registry::load(&path).unwrap_err();
     assert!(matches!(err.kind(), ConfigErrorKind::Io { .. }), "{err}");
+    let name = path.display().to_string();
+    assert!(
+        err.to_string()
+            .starts_with(&format!("cannot read {name}: ")),
+        "{err}"
+    );
+    assert_eq!(err.to_string().matches(&name).count(), 1, "{err}");
 }
 
 #[test]
@@ -175,7 +186,11 @@ fn a_registry_over_4_mib_is_refused_unread() {
 fn a_registry_not_in_utf8_is_refused() {
     let dir = temp_dir("latin1");
     let path = dir.join("registry.toml");
-    std::fs::write(&path, b"[node]\ncode = \"44\"\nname = \"\xd0\xe5\xe3\xe8\xee\xed\"\n").unwrap();
+    std::fs::write(
+        &path,
+        b"[node]\ncode = \"44\"\nname = \"\xd0\xe5\xe3\xe8\xee\xed\"\n",
+    )
+    .unwrap();
     let err = Registry::load(&path).unwrap_err();
     assert!(matches!(err.kind(), ConfigErrorKind::NotUtf8), "{err}");
 }
@@ -187,11 +202,9 @@ fn a_certificate_file_over_1_mib_is_refused() {
     // Still a valid PEM after the comment lines, so only the size can refuse it.
     let big = "# padding\n".repeat(110_000) + &pem;
     std::fs::write(dir.join("big.cert.pem"), big).unwrap();
-    let text = format!(
-        "[node]\ncode = \"44\"\nname = \"n\"\n[federal]\ncertificates = [ {{ file = \"big.cert.pem\" }} ]\n\
-         [federal.endpoints]\ntest = \"http://127.0.0.1:1/\"\n"
-    );
-    let err = Snapshot::from_toml(&text, &dir).unwrap_err();
+    let text = "[node]\ncode = \"44\"\nname = \"n\"\n[federal]\ncertificates = [ { file = \"big.cert.pem\" } ]\n\
+         [federal.endpoints]\ntest = \"http://127.0.0.1:1/\"\n";
+    let err = Snapshot::from_toml(text, &dir).unwrap_err();
     match err.kind() {
         ConfigErrorKind::Certificate { at, why, .. } => {
             assert_eq!(at, "federal.certificates[0].file");
@@ -240,4 +253,33 @@ fn messages_name_place_and_value() {
     let message = Registry::load(&path).unwrap_err().to_string();
     assert!(message.contains("unknown field `nmae`"), "{message}");
     assert!(message.contains("line"), "{message}");
+}
+
+/// Deep nesting and long dotted keys end as syntax errors, not as a stack overflow.
+#[test]
+fn hostile_nesting_is_a_syntax_error() {
+    let n = 1_000_000;
+    for text in [
+        format!("x = {}{}", "[".repeat(n), "]".repeat(n)),
+        format!("x = {}1{}", "{a=".repeat(n), "}".repeat(n)),
+        format!("{} = 1", vec!["a"; n / 2].join(".")),
+        format!("[{}]", vec!["a"; n / 2].join(".")),
+    ] {
+        let err = Snapshot::from_toml(&text, &data()).unwrap_err();
+        assert!(matches!(err.kind(), ConfigErrorKind::Syntax(_)), "{err}");
+    }
+}
+
+/// The example in docs/registry.md is a valid registry (paths relative to deploy/examples).
+#[test]
+fn the_documented_example_loads() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let doc = std::fs::read_to_string(root.join("docs/registry.md")).unwrap();
+    let start = doc.find("## Example").unwrap();
+    let block = &doc[start..];
+    let open = block.find("```toml\n").unwrap() + "```toml\n".len();
+    let close = open + block[open..].find("```").unwrap();
+    let s = Snapshot::from_toml(&block[open..close], &root.join("deploy/examples"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.services().len(), 3);
 }

@@ -38,9 +38,15 @@ fn a_bad_file_keeps_the_running_snapshot() {
     let before = registry.snapshot();
     assert_eq!(before.generation(), 1);
 
-    write(&path, &good.replace("mnemonic = \"MFC440002\"", "mnemonic = \"MFC440001\""));
+    write(
+        &path,
+        &good.replace("mnemonic = \"MFC440002\"", "mnemonic = \"MFC440001\""),
+    );
     let err = registry.reload().unwrap_err();
-    assert!(matches!(err.kind(), ConfigErrorKind::Duplicate { .. }), "{err}");
+    assert!(
+        matches!(err.kind(), ConfigErrorKind::Duplicate { .. }),
+        "{err}"
+    );
     let after = registry.snapshot();
     assert!(Arc::ptr_eq(&before, &after));
     assert_eq!(after.generation(), 1);
@@ -131,7 +137,11 @@ fn concurrent_readers_see_only_whole_snapshots() {
                 while !stop.load(Ordering::Relaxed) {
                     let s = registry.snapshot();
                     let has_zags = s.system("ZAGS44001").is_some();
-                    let shape = (s.participants().len(), s.systems().len(), s.grants().count());
+                    let shape = (
+                        s.participants().len(),
+                        s.systems().len(),
+                        s.grants().count(),
+                    );
                     if s.digest() == a_digest {
                         assert!(!has_zags);
                         assert_eq!(shape, (3, 3, 3));

@@ -73,7 +73,12 @@ fn oktmo_prefixes_in_file_order() {
         "http://127.0.0.1:9004/gibdd-kostroma"
     );
     assert_eq!(
-        url(route(&s, Environment::Prod, Some("GIBD44001"), Some("34701000"))),
+        url(route(
+            &s,
+            Environment::Prod,
+            Some("GIBD44001"),
+            Some("34701000")
+        )),
         "http://127.0.0.1:9004/gibdd-kostroma"
     );
     // 347… elsewhere in the region: the test-only route in test…
@@ -96,7 +101,12 @@ fn no_header_fields_fall_back_to_the_service_endpoint() {
         "http://127.0.0.1:9001/gibdd"
     );
     assert_eq!(
-        url(route(&s, Environment::Test, Some("OTHR00001"), Some("45000000"))),
+        url(route(
+            &s,
+            Environment::Test,
+            Some("OTHR00001"),
+            Some("45000000")
+        )),
         "http://127.0.0.1:9001/gibdd"
     );
     // An OKTMO route is a prefix rule, not a substring or a reverse prefix.
@@ -119,7 +129,13 @@ fn recipient_not_found_without_an_endpoint() {
     );
     let err = s.route_incoming(&v, &ex, day(3, 1)).unwrap_err();
     assert!(
-        matches!(err, RegistryError::RecipientNotFound { environment: Environment::Prod, .. }),
+        matches!(
+            err,
+            RegistryError::RecipientNotFound {
+                environment: Environment::Prod,
+                ..
+            }
+        ),
         "{err}"
     );
     assert_eq!(err.fault_code(), FaultCode::RecipientNotFound);
@@ -148,7 +164,10 @@ fn federal_roles_and_actors() {
     let v = verify(&signed, Profile::Smev2);
     let err = s.route_incoming(&v, &ex, day(3, 1)).unwrap_err();
     assert!(
-        matches!(err, RegistryError::SenderNotRegistered { federal: true, .. }),
+        matches!(
+            err,
+            RegistryError::SenderNotRegistered { federal: true, .. }
+        ),
         "{err}"
     );
 }
@@ -162,7 +181,10 @@ fn only_federal_certificates() {
     let v = verify(&signed, Profile::Smev2);
     let err = s.route_incoming(&v, &ex, day(3, 1)).unwrap_err();
     assert!(
-        matches!(err, RegistryError::SenderNotRegistered { federal: true, .. }),
+        matches!(
+            err,
+            RegistryError::SenderNotRegistered { federal: true, .. }
+        ),
         "{err}"
     );
     assert!(err.to_string().contains("federal SMEV"), "{err}");
@@ -172,7 +194,10 @@ fn only_federal_certificates() {
     let err = s
         .route_incoming(&v, &smev3_exchange(Environment::Test), day(3, 1))
         .unwrap_err();
-    assert!(matches!(err, RegistryError::NoSenderSignature { .. }), "{err}");
+    assert!(
+        matches!(err, RegistryError::NoSenderSignature { .. }),
+        "{err}"
+    );
 }
 
 #[test]
@@ -212,6 +237,9 @@ fn a_withdrawn_federal_certificate() {
         );
     let s = Snapshot::from_toml(&text, &data()).unwrap();
     let err = route(&s, Environment::Test, None, None).unwrap_err();
-    assert!(matches!(err, RegistryError::CertificateReplaced { .. }), "{err}");
+    assert!(
+        matches!(err, RegistryError::CertificateReplaced { .. }),
+        "{err}"
+    );
     assert_eq!(err.fault_code(), FaultCode::CertificateReplaced);
 }

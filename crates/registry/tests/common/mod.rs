@@ -110,11 +110,7 @@ pub fn smev3_exchange_for(env: Environment, namespace: &str, local: &str) -> Exc
 }
 
 /// The facts of the SMEV 2 template.
-pub fn smev2_exchange(
-    env: Environment,
-    recipient: Option<&str>,
-    oktmo: Option<&str>,
-) -> Exchange {
+pub fn smev2_exchange(env: Environment, recipient: Option<&str>, oktmo: Option<&str>) -> Exchange {
     Exchange {
         protocol: Protocol::Smev2 {
             namespace: "http://smev.gosuslugi.ru/rev120315".into(),
