@@ -73,6 +73,7 @@ impl State {
         let verifiers = Verifiers {
             smev3: verifier(Profile::Smev3),
             smev2: verifier(Profile::Smev2),
+            any: verifier(Profile::Any),
         };
         let registry = Registry::load(config.registry_file.clone())?;
         let metrics = Metrics::new();

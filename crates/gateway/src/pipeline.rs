@@ -7,7 +7,8 @@ use std::time::SystemTime;
 use rsmev_envelope::{Environment, Exchange};
 use rsmev_fault::FaultCode;
 use rsmev_registry::Snapshot;
-use rsmev_signature::{SigError, Verifier};
+use rsmev_signature::ns::ACTOR_SMEV;
+use rsmev_signature::{Role, SigError, Verifier};
 
 /// Why an exchange was refused: the fault code and the specific reason.
 #[derive(Debug, Clone)]
@@ -67,6 +68,9 @@ pub struct Decision {
 pub struct Verifiers {
     pub smev3: Verifier,
     pub smev2: Verifier,
+    /// Every signature must verify, wherever it sits: for answers from federal SMEV, whose
+    /// signatures (SMEVSignature over MessageMetadata, …) are not a participant's.
+    pub any: Verifier,
 }
 
 impl Verifiers {
@@ -99,17 +103,45 @@ pub fn decide(
     let verified = verifier.verify(body)?;
     let exchange = rsmev_envelope::exchange(&verified)
         .map_err(|e| Refusal::new(e.fault_code(), e.to_string()))?;
+    let (soap12, smev3_version) = versions(&exchange, body);
+    // A message federal SMEV forwards to this node carries SMEV's own signature (SMEV 3
+    // SMEVSignature, SMEV 2 a node actor): it is routed to a regional provider; anything else
+    // is a participant's request and is authorized against the access matrix.
+    let from_federal = verified.signatures().iter().any(|s| match &s.role {
+        Role::Smev => true,
+        Role::WsSecurity { actor } => actor != ACTOR_SMEV,
+        _ => false,
+    });
+    if from_federal {
+        let routed = snapshot
+            .route_incoming(&verified, &exchange, now)
+            .map_err(|e| Refusal::new(e.fault_code(), e.to_string()).with(&exchange))?;
+        let upstream = routed.upstream();
+        return Ok(Decision {
+            upstream: upstream.url().to_string(),
+            timeout: upstream.timeout(),
+            sid: Some(routed.service().sid().to_string()),
+            provider: Some(routed.provider().id().to_string()),
+            environment: routed.environment(),
+            message_id: exchange.message_id.clone(),
+            sender: "federal SMEV".to_string(),
+            soap12,
+            smev3_version,
+        });
+    }
     let authorized = snapshot
         .authorize(&verified, &exchange, now)
         .map_err(|e| Refusal::new(e.fault_code(), e.to_string()).with(&exchange))?;
     let upstream = authorized.upstream();
-    let (soap12, smev3_version) = versions(&exchange, body);
     Ok(Decision {
         upstream: upstream.url().to_string(),
         timeout: upstream.timeout(),
         sid: authorized.service().map(|s| s.sid().to_string()),
+        // The answer to a request for a regional service must come from its provider; an
+        // answer through federal SMEV is SMEV's to vouch for.
         provider: authorized
             .service()
+            .filter(|s| s.level() == rsmev_registry::Level::Regional)
             .map(|s| snapshot.owner_of(s).id().to_string()),
         environment: authorized.environment(),
         message_id: exchange.message_id.clone(),
@@ -137,16 +169,23 @@ pub fn check_answer(
     decision: &Decision,
     body: &[u8],
 ) -> Result<(), Refusal> {
-    let verifier = verifiers.for_message(body);
-    let verified = verifier.verify(body).map_err(|e| {
+    let bad = |e: SigError| {
         Refusal::new(
             FaultCode::UpstreamUnavailable,
-            format!("the provider's answer does not verify: {e}"),
+            format!("the answer does not verify: {e}"),
         )
-    })?;
-    let Some(provider) = &decision.provider else {
-        return Ok(());
     };
+    let Some(provider) = &decision.provider else {
+        // Through federal SMEV: an empty queue or a fault carries no signature; whatever
+        // signatures an answer does carry must all verify.
+        return match verifiers.any.check(body) {
+            Err(SigError::NoSignature(_)) => Ok(()),
+            Err(e) => Err(bad(e)),
+            Ok(report) => report.into_verified().map(|_| ()).map_err(bad),
+        };
+    };
+    let verifier = verifiers.for_message(body);
+    let verified = verifier.verify(body).map_err(bad)?;
     let own = verified.signatures().iter().any(|s| {
         matches!(
             s.role,

@@ -58,7 +58,13 @@ fn temp_dir(tag: &str) -> PathBuf {
 /// A registry: MFC440001 (GOST-256 key) may call the ГИБДД service in test only; GIBD44001
 /// (GOST-512 key) provides it; an RSA system's key was replaced (its window is over); the
 /// "slow" and "down" services point at a slow provider and at a closed port.
-fn registry(provider: SocketAddr, slow: SocketAddr, down: SocketAddr, grant_envs: &str) -> String {
+fn registry(
+    provider: SocketAddr,
+    slow: SocketAddr,
+    down: SocketAddr,
+    impostor: SocketAddr,
+    grant_envs: &str,
+) -> String {
     let c = |n: &str| certs().join(format!("{n}.cert.pem")).display().to_string();
     format!(
         r#"
@@ -133,10 +139,26 @@ timeout_ms = 1000
 [services.endpoints]
 test = "http://{down}/provider"
 
+[[services]]
+sid = "SID0004404"
+name = "Подменённый поставщик"
+owner = "gibdd44"
+level = "regional"
+mode = "sync"
+request_namespace = "urn://example/impostor/1.0"
+timeout_ms = 2000
+[services.endpoints]
+test = "http://{impostor}/provider"
+
 [[grants]]
 system = "MFC440001"
 service = "SID0004401"
 environments = [{grant_envs}]
+
+[[grants]]
+system = "MFC440001"
+service = "SID0004404"
+environments = ["test"]
 
 [[grants]]
 system = "MFC440001"
@@ -165,12 +187,17 @@ struct Bus {
     state: Arc<State>,
     provider: RunningProvider,
     slow: RunningProvider,
+    impostor: RunningProvider,
     dir: PathBuf,
     client: Client<HttpConnector, Full<Bytes>>,
 }
 
 async fn provider(delay: Duration) -> RunningProvider {
-    let (signer, certificate) = key("participant-gost512");
+    provider_with("participant-gost512", delay).await
+}
+
+async fn provider_with(name: &str, delay: Duration) -> RunningProvider {
+    let (signer, certificate) = key(name);
     rsmev_gateway::demo::serve(
         "127.0.0.1:0".parse().unwrap(),
         Provider {
@@ -187,6 +214,8 @@ async fn provider(delay: Duration) -> RunningProvider {
 async fn bus() -> Bus {
     let provider = provider(Duration::ZERO).await;
     let slow = provider_slow().await;
+    // Answers with a valid signature by a key that is not the provider's.
+    let impostor = provider_with("participant-gost256-tca", Duration::ZERO).await;
     // A port that was just free and nobody listens on.
     let down = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -195,7 +224,7 @@ async fn bus() -> Bus {
     let dir = temp_dir("bus");
     std::fs::write(
         dir.join("registry.toml"),
-        registry(provider.addr, slow.addr, down, "\"test\""),
+        registry(provider.addr, slow.addr, down, impostor.addr, "\"test\""),
     )
     .unwrap();
     let config = format!(
@@ -222,6 +251,7 @@ shutdown_grace_ms = 2000
         state,
         provider,
         slow,
+        impostor,
         dir,
         client: Client::builder(TokioExecutor::new()).build(HttpConnector::new()),
     }
@@ -262,6 +292,7 @@ impl Bus {
         self.gateway.shutdown().await;
         self.provider.stop();
         self.slow.stop();
+        self.impostor.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -376,6 +407,20 @@ async fn refusals_each_get_their_fault_and_metric() {
         &bus.post(sign("participant-gost256", &slow)).await,
         "RSMEV-UPSTREAM-TIMEOUT",
     );
+    // The answer verifies but is not signed by the service's provider.
+    let impostor = REQUEST.replace(
+        "urn://x-artefacts-gibdd-gov-ru/breach/root/1.0",
+        "urn://example/impostor/1.0",
+    );
+    let answer = bus.post(sign("participant-gost256", &impostor)).await;
+    fault(&answer, "RSMEV-UPSTREAM-UNAVAILABLE");
+    assert!(
+        answer
+            .1
+            .contains("not signed by an information system of provider gibdd44"),
+        "{}",
+        answer.1
+    );
     // Not XML at all, and too large.
     fault(&bus.post(b"not xml".to_vec()).await, "RSMEV-XML-MALFORMED");
     fault(
@@ -430,6 +475,7 @@ async fn reload_applies_whole_or_not_at_all() {
             bus.provider.addr,
             bus.slow.addr,
             "127.0.0.1:9".parse().unwrap(),
+            bus.impostor.addr,
             "\"prod\"",
         ),
     )
