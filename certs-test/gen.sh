@@ -13,6 +13,8 @@
 #   revoked-gost256  listed on gost-ca.crl (keyCompromise)
 #   revoked-rsa      listed on rsa-ca.crl
 #   selfsigned-rsa   a self-signed end-entity certificate, trusted as itself in test setups
+#   tls-server       TLS server certificate for 127.0.0.1 / localhost (rsa-ca)
+#   tls-client-mfc   TLS client certificate of an information system (rsa-ca)
 #
 # Everything is valid from 2026-01-01 to 2046-01-01 unless named otherwise above.
 set -euo pipefail
@@ -95,6 +97,18 @@ key selfsigned-rsa rsa
 openssl req -new -x509 -key selfsigned-rsa.key.pem -sha256 -days 7300 \
   -subj "/C=RU/O=Demo IS/CN=demo self-signed RSA" -addext "keyUsage=critical,digitalSignature" \
   -out selfsigned-rsa.cert.pem 2>/dev/null
+
+# TLS (rustls: RSA and ECDSA only — GOST TLS is terminated in front of the gateway): a server
+# certificate for 127.0.0.1/localhost and a client certificate an information system presents.
+tls() { # name subject eku san
+  key "$1" rsa
+  openssl req -new -key "$1.key.pem" -subj "$2" -out "$work/$1.csr" 2>/dev/null
+  printf 'basicConstraints=critical,CA:false\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=%s\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n%s\n' "$3" "$4" > "$work/$1.ext"
+  openssl x509 -req -in "$work/$1.csr" -CA rsa-ca.cert.pem -CAkey rsa-ca.key.pem -set_serial "0x$(openssl rand -hex 8)" \
+    -days 7300 -sha256 -extfile "$work/$1.ext" -out "$1.cert.pem" 2>/dev/null
+}
+tls tls-server "/C=RU/O=RSMEV operator/CN=localhost" serverAuth "subjectAltName=DNS:localhost,IP:127.0.0.1"
+tls tls-client-mfc "/C=RU/O=MFC Kostroma/CN=MFC440001 TLS client" clientAuth ""
 
 # Trust directories the tests and the demo load as a whole: each CA with its CRL.
 rm -rf trust-gost trust-rsa trust-all

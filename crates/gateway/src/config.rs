@@ -23,6 +23,30 @@ struct File {
     registry: RegistrySection,
     #[serde(default)]
     limits: LimitsSection,
+    #[serde(default)]
+    upstream: UpstreamSection,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UpstreamSection {
+    /// CA certificates (PEM) for https upstreams; without it https upstreams are refused at
+    /// start rather than trusted blindly.
+    ca: Option<String>,
+    /// A client certificate and key (PEM) for mutual TLS to providers and federal SMEV.
+    client_cert: Option<String>,
+    client_key: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TlsSection {
+    cert: String,
+    key: String,
+    /// Ask clients for a certificate and verify it against these CAs (PEM).
+    client_ca: Option<String>,
+    #[serde(default)]
+    require_client_cert: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,6 +55,8 @@ struct ServerSection {
     listen: String,
     /// Metrics, health and the reload call; keep it on loopback or an operator network.
     admin_listen: Option<String>,
+    /// TLS on `listen` (rustls; RSA/ECDSA certificates — GOST TLS terminates in front).
+    tls: Option<TlsSection>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,9 +111,28 @@ fn default_shutdown_grace() -> u64 {
     30_000
 }
 
+/// TLS for the main listener.
+#[derive(Clone, Debug)]
+pub struct ServerTls {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+    pub client_ca: Option<PathBuf>,
+    pub require_client_cert: bool,
+}
+
+/// TLS towards upstreams.
+#[derive(Clone, Debug, Default)]
+pub struct UpstreamTls {
+    pub ca: Option<PathBuf>,
+    pub client_cert: Option<PathBuf>,
+    pub client_key: Option<PathBuf>,
+}
+
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
+    pub tls: Option<ServerTls>,
+    pub upstream_tls: UpstreamTls,
     pub listen: SocketAddr,
     pub admin_listen: Option<SocketAddr>,
     pub trust_anchors: PathBuf,
@@ -138,7 +183,31 @@ impl GatewayConfig {
         if limits.max_body_bytes == 0 || limits.max_in_flight == 0 {
             return Err("limits must be positive".into());
         }
+        let tls = match f.server.tls {
+            None => None,
+            Some(t) => {
+                if t.require_client_cert && t.client_ca.is_none() {
+                    return Err("server.tls.require_client_cert needs server.tls.client_ca".into());
+                }
+                Some(ServerTls {
+                    cert: base.join(t.cert),
+                    key: base.join(t.key),
+                    client_ca: t.client_ca.map(|p| base.join(p)),
+                    require_client_cert: t.require_client_cert,
+                })
+            }
+        };
+        let u = f.upstream;
+        if u.client_cert.is_some() != u.client_key.is_some() {
+            return Err("upstream.client_cert and upstream.client_key go together".into());
+        }
         Ok(GatewayConfig {
+            tls,
+            upstream_tls: UpstreamTls {
+                ca: u.ca.map(|p| base.join(p)),
+                client_cert: u.client_cert.map(|p| base.join(p)),
+                client_key: u.client_key.map(|p| base.join(p)),
+            },
             listen: addr("server.listen", &f.server.listen)?,
             admin_listen: f
                 .server

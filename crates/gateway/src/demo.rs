@@ -45,6 +45,16 @@ impl RunningProvider {
 }
 
 pub async fn serve(addr: SocketAddr, provider: Provider) -> std::io::Result<RunningProvider> {
+    serve_with_tls(addr, provider, None).await
+}
+
+/// The same over TLS (the gateway's upstream client must then trust the certificate's CA).
+pub async fn serve_with_tls(
+    addr: SocketAddr,
+    provider: Provider,
+    tls: Option<Arc<rustls::ServerConfig>>,
+) -> std::io::Result<RunningProvider> {
+    let acceptor = tls.map(tokio_rustls::TlsAcceptor::from);
     let listener = TcpListener::bind(addr).await?;
     let addr = listener.local_addr()?;
     let provider = Arc::new(provider);
@@ -57,14 +67,25 @@ pub async fn serve(addr: SocketAddr, provider: Provider) -> std::io::Result<Runn
                 _ = stopped.changed() => return,
             };
             let p = p.clone();
+            let acceptor = acceptor.clone();
             let service = service_fn(move |req| {
                 let p = p.clone();
                 async move { Ok::<_, Infallible>(answer(&p, req).await) }
             });
             tokio::spawn(async move {
-                let _ = auto::Builder::new(TokioExecutor::new())
-                    .serve_connection(TokioIo::new(stream), service)
-                    .await;
+                let builder = auto::Builder::new(TokioExecutor::new());
+                match acceptor {
+                    None => {
+                        let _ = builder
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    }
+                    Some(a) => {
+                        if let Ok(tls) = a.accept(stream).await {
+                            let _ = builder.serve_connection(TokioIo::new(tls), service).await;
+                        }
+                    }
+                }
             });
         }
     });

@@ -13,6 +13,7 @@ pub mod config;
 pub mod demo;
 pub mod metrics;
 pub mod pipeline;
+pub mod tls;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -49,7 +50,15 @@ pub enum StartError {
     Registry(#[from] rsmev_registry::ConfigError),
     #[error("cannot listen on {addr}: {reason}")]
     Listen { addr: SocketAddr, reason: String },
+    #[error("TLS: {0}")]
+    Tls(#[from] tls::TlsError),
 }
+
+/// A TLS handshake that has not finished by then is dropped: a slow client may not hold a
+/// connection slot forever.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+type Connector = hyper_rustls::HttpsConnector<HttpConnector>;
 
 /// Everything a request needs, shared by all connections.
 pub struct State {
@@ -58,7 +67,8 @@ pub struct State {
     registry: Registry,
     metrics: Metrics,
     permits: Semaphore,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: Client<Connector, Full<Bytes>>,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl State {
@@ -80,11 +90,28 @@ impl State {
         metrics
             .registry_generation
             .set(registry.snapshot().generation() as i64);
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
+        let mut http = HttpConnector::new();
+        http.set_nodelay(true);
+        http.enforce_http(false);
+        // Without configured CAs no https upstream can be trusted: an empty root store makes
+        // such a relay fail with a clear handshake error instead of trusting anything.
+        let client_tls = match tls::client(&config.upstream_tls)? {
+            Some(c) => c,
+            None => tls::client_without_roots()?,
+        };
+        let connector = hyper_rustls::HttpsConnectorBuilder::new()
+            .with_tls_config(client_tls)
+            .https_or_http()
+            .enable_http1()
+            .enable_http2()
+            .wrap_connector(http);
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(std::time::Duration::from_secs(60))
             .build(connector);
+        let acceptor = match &config.tls {
+            Some(t) => Some(tokio_rustls::TlsAcceptor::from(tls::server(t)?)),
+            None => None,
+        };
         Ok(Arc::new(State {
             permits: Semaphore::new(config.max_in_flight),
             config,
@@ -92,6 +119,7 @@ impl State {
             registry,
             metrics,
             client,
+            acceptor,
         }))
     }
 
@@ -217,34 +245,51 @@ async fn accept_loop(
             }
         };
         let _ = stream.set_nodelay(true);
+        let watcher = graceful.map(|g| g.watcher());
+        let acceptor = if admin { None } else { state.acceptor.clone() };
         let state = state.clone();
-        let service = service_fn(move |req| {
-            let state = state.clone();
-            async move {
-                Ok::<_, Infallible>(if admin {
-                    admin_route(&state, req).await
-                } else {
-                    route(&state, req, peer).await
-                })
+        tokio::spawn(async move {
+            let service = service_fn(move |req| {
+                let state = state.clone();
+                async move {
+                    Ok::<_, Infallible>(if admin {
+                        admin_route(&state, req).await
+                    } else {
+                        route(&state, req, peer).await
+                    })
+                }
+            });
+            match acceptor {
+                None => serve_connection(TokioIo::new(stream), service, watcher).await,
+                Some(acceptor) => {
+                    match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
+                        Ok(Ok(tls)) => serve_connection(TokioIo::new(tls), service, watcher).await,
+                        Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
+                        Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
+                    }
+                }
             }
         });
-        let builder = auto::Builder::new(TokioExecutor::new());
-        let conn = builder.serve_connection(TokioIo::new(stream), service);
-        match graceful {
-            Some(g) => {
-                let conn = g.watch(conn.into_owned());
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-            }
-            None => {
-                let conn = conn.into_owned();
-                tokio::spawn(async move {
-                    let _ = conn.await;
-                });
-            }
-        }
     }
+}
+
+async fn serve_connection<I, S>(
+    io: I,
+    service: S,
+    watcher: Option<hyper_util::server::graceful::Watcher>,
+) where
+    I: hyper::rt::Read + hyper::rt::Write + Unpin + Send + 'static,
+    S: hyper::service::Service<Request<Incoming>, Response = Response<Body>, Error = Infallible>
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let conn = builder.serve_connection(io, service).into_owned();
+    let _ = match watcher {
+        Some(w) => w.watch(conn).await,
+        None => conn.await,
+    };
 }
 
 type Body = Full<Bytes>;

@@ -1,0 +1,219 @@
+//! Real TLS on both sides with the test PKI: the gateway's listener demands a client
+//! certificate from the test RSA CA, speaks HTTP/2 or HTTP/1.1 by ALPN, and relays to a
+//! provider over https trusting only the configured CA.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use rsmev_crypto::{PrivateKey, SoftwareSigner};
+use rsmev_gateway::config::ServerTls;
+use rsmev_gateway::demo::Provider;
+use rsmev_gateway::{GatewayConfig, State};
+use rsmev_pki::Certificate;
+use rsmev_signature::{Profile, SignOptions};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+const REQUEST: &str = include_str!("../../signature/tests/data/smev3-send-request-unsigned.xml");
+
+fn certs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs-test")
+}
+
+fn key(name: &str) -> (SoftwareSigner, Certificate) {
+    let pem = std::fs::read(certs().join(format!("{name}.key.pem"))).unwrap();
+    let signer =
+        SoftwareSigner::with_default_algorithm(PrivateKey::from_pem(&pem).unwrap()).unwrap();
+    let cert = std::fs::read(certs().join(format!("{name}.cert.pem"))).unwrap();
+    (signer, Certificate::from_pem(&cert).unwrap())
+}
+
+fn client_tls(with_cert: bool) -> rustls::ClientConfig {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut roots = rustls::RootCertStore::empty();
+    roots
+        .add(CertificateDer::from_pem_file(certs().join("rsa-ca.cert.pem")).unwrap())
+        .unwrap();
+    let b = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots);
+    if with_cert {
+        b.with_client_auth_cert(
+            vec![CertificateDer::from_pem_file(certs().join("tls-client-mfc.cert.pem")).unwrap()],
+            PrivateKeyDer::from_pem_file(certs().join("tls-client-mfc.key.pem")).unwrap(),
+        )
+        .unwrap()
+    } else {
+        b.with_no_client_auth()
+    }
+}
+
+fn https_client(
+    with_cert: bool,
+    http2_only: bool,
+) -> Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>> {
+    let b = hyper_rustls::HttpsConnectorBuilder::new()
+        .with_tls_config(client_tls(with_cert))
+        .https_only();
+    let connector = if http2_only {
+        b.enable_http2().build()
+    } else {
+        b.enable_http1().enable_http2().build()
+    };
+    let mut builder = Client::builder(TokioExecutor::new());
+    builder.http2_only(http2_only);
+    builder.build(connector)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tls_listener_with_client_certificates_and_https_upstream() {
+    // The provider over https with the test server certificate.
+    let (signer, certificate) = key("participant-gost512");
+    let provider_tls = rsmev_gateway::tls::server(&ServerTls {
+        cert: certs().join("tls-server.cert.pem"),
+        key: certs().join("tls-server.key.pem"),
+        client_ca: None,
+        require_client_cert: false,
+    })
+    .unwrap();
+    let provider = rsmev_gateway::demo::serve_with_tls(
+        "127.0.0.1:0".parse().unwrap(),
+        Provider {
+            signer,
+            certificate,
+            delay: Duration::ZERO,
+            served: AtomicU64::new(0),
+        },
+        Some(provider_tls),
+    )
+    .await
+    .unwrap();
+
+    let dir = std::env::temp_dir().join(format!("rsmev-gateway-tls-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let c = |n: &str| certs().join(n).display().to_string();
+    std::fs::write(
+        dir.join("registry.toml"),
+        format!(
+            r#"
+[node]
+code = "44"
+name = "tls test"
+[federal]
+certificates = [ {{ file = "{operator}" }} ]
+[federal.endpoints]
+test = "https://127.0.0.1:9/federal"
+[[participants]]
+id = "mfc44"
+name = "МФЦ"
+ogrn = "1024400534577"
+region = "44"
+[[participants.systems]]
+mnemonic = "MFC440001"
+name = "АИС МФЦ"
+[[participants.systems.certificates]]
+file = "{gost256}"
+[[participants]]
+id = "gibdd44"
+name = "ГИБДД"
+ogrn = "1024400527000"
+region = "44"
+[[participants.systems]]
+mnemonic = "GIBD44001"
+name = "ИС ГИБДД"
+[[participants.systems.certificates]]
+file = "{gost512}"
+[[services]]
+sid = "SID0004401"
+name = "Штрафы"
+owner = "gibdd44"
+level = "regional"
+mode = "sync"
+request_namespace = "urn://x-artefacts-gibdd-gov-ru/breach/root/1.0"
+timeout_ms = 5000
+[services.endpoints]
+test = "https://127.0.0.1:{port}/provider"
+[[grants]]
+system = "MFC440001"
+service = "SID0004401"
+environments = ["test"]
+"#,
+            operator = c("operator-gost256.cert.pem"),
+            gost256 = c("participant-gost256.cert.pem"),
+            gost512 = c("participant-gost512.cert.pem"),
+            port = provider.addr.port(),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("rsmev.toml"),
+        format!(
+            r#"
+[server]
+listen = "127.0.0.1:0"
+[server.tls]
+cert = "{cert}"
+key = "{key}"
+client_ca = "{ca}"
+require_client_cert = true
+[trust]
+anchors = "{anchors}"
+[registry]
+file = "registry.toml"
+[upstream]
+ca = "{ca}"
+"#,
+            cert = c("tls-server.cert.pem"),
+            key = c("tls-server.key.pem"),
+            ca = c("rsa-ca.cert.pem"),
+            anchors = c("trust-all"),
+        ),
+    )
+    .unwrap();
+    let config = GatewayConfig::load(&dir.join("rsmev.toml")).unwrap();
+    let gateway = rsmev_gateway::start(State::new(config).unwrap())
+        .await
+        .unwrap();
+
+    let (signer, cert) = key("participant-gost256");
+    let body = rsmev_signature::sign(
+        REQUEST.as_bytes(),
+        &SignOptions::new(Profile::Smev3, &signer, cert.der()),
+    )
+    .unwrap();
+    let url = format!("https://localhost:{}/ws", gateway.addr.port());
+    for http2_only in [false, true] {
+        let req = http::Request::post(&url)
+            .header("content-type", "text/xml; charset=utf-8")
+            .body(Full::new(Bytes::from(body.clone())))
+            .unwrap();
+        let resp = https_client(true, http2_only).request(req).await.unwrap();
+        let version = resp.version();
+        let status = resp.status();
+        let answer = resp.into_body().collect().await.unwrap().to_bytes();
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&answer));
+        assert!(String::from_utf8_lossy(&answer).contains("SIGNED_BY_PROVIDER"));
+        if http2_only {
+            assert_eq!(version, http::Version::HTTP_2);
+        }
+    }
+
+    // Without a client certificate the handshake is refused.
+    let req = http::Request::post(&url)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap();
+    assert!(https_client(false, false).request(req).await.is_err());
+
+    gateway.shutdown().await;
+    provider.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
