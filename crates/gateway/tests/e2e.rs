@@ -493,3 +493,94 @@ async fn reload_applies_whole_or_not_at_all() {
     );
     bus.stop().await;
 }
+
+/// Registry reloads while requests are in flight: every request is answered (none lost to a
+/// half-built registry), and each sees one whole registry.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_under_load_loses_no_request() {
+    let bus = Arc::new(bus().await);
+    let request = sign("participant-gost256", REQUEST);
+    let mut tasks = Vec::new();
+    for _ in 0..200 {
+        let bus = bus.clone();
+        let body = request.clone();
+        tasks.push(tokio::spawn(async move { bus.post(body).await.0 }));
+    }
+    for _ in 0..20 {
+        bus.state.reload().unwrap();
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 200);
+    }
+    assert_eq!(bus.state.metrics().registry_generation.get(), 21);
+    match Arc::try_unwrap(bus) {
+        Ok(bus) => bus.stop().await,
+        Err(_) => panic!("the bus is still shared"),
+    }
+}
+
+/// Back-pressure: beyond the limit of exchanges in flight a request gets a fast fault, not a
+/// place in a queue; and shutdown lets the exchanges in flight finish.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overload_is_refused_fast_and_shutdown_is_graceful() {
+    let provider = provider(Duration::from_millis(800)).await;
+    let dir = temp_dir("overload");
+    std::fs::write(
+        dir.join("registry.toml"),
+        registry(
+            provider.addr,
+            provider.addr,
+            "127.0.0.1:9".parse().unwrap(),
+            provider.addr,
+            "\"test\"",
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("rsmev.toml"),
+        format!(
+            "[server]\nlisten = \"127.0.0.1:0\"\n[trust]\nanchors = \"{}\"\n[registry]\nfile = \"registry.toml\"\n[limits]\nmax_in_flight = 1\nshutdown_grace_ms = 5000\n",
+            certs().join("trust-all").display()
+        ),
+    )
+    .unwrap();
+    let state = State::new(GatewayConfig::load(&dir.join("rsmev.toml")).unwrap()).unwrap();
+    let gateway = rsmev_gateway::start(state).await.unwrap();
+    let addr = gateway.addr;
+    let client: Client<HttpConnector, Full<Bytes>> =
+        Client::builder(TokioExecutor::new()).build(HttpConnector::new());
+    let post = |body: Vec<u8>| {
+        let client = client.clone();
+        async move {
+            let req = http::Request::post(format!("http://{addr}/ws"))
+                .body(Full::new(Bytes::from(body)))
+                .unwrap();
+            let resp = client.request(req).await.unwrap();
+            let status = resp.status().as_u16();
+            let b = resp.into_body().collect().await.unwrap().to_bytes();
+            (status, String::from_utf8(b.to_vec()).unwrap())
+        }
+    };
+    let request = sign("participant-gost256", REQUEST);
+    let first = tokio::spawn(post(request.clone()));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let started = std::time::Instant::now();
+    let second = post(request.clone()).await;
+    fault(&second, "RSMEV-OVERLOADED");
+    assert!(started.elapsed() < Duration::from_millis(300), "not fast");
+    // Shut down while the first exchange is still with the slow provider: it completes.
+    gateway.shutdown().await;
+    assert_eq!(first.await.unwrap().0, 200);
+    // And nothing is accepted any more.
+    let refused = client
+        .request(
+            http::Request::post(format!("http://{addr}/ws"))
+                .body(Full::new(Bytes::from(request)))
+                .unwrap(),
+        )
+        .await;
+    assert!(refused.is_err());
+    provider.stop();
+    let _ = std::fs::remove_dir_all(&dir);
+}
