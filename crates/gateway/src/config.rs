@@ -36,6 +36,10 @@ struct UpstreamSection {
     /// A client certificate and key (PEM) for mutual TLS to providers and federal SMEV.
     client_cert: Option<String>,
     client_key: Option<String>,
+    /// Consecutive failures that open an upstream's circuit.
+    breaker_threshold: Option<u32>,
+    /// How long an open circuit refuses before one trial request.
+    breaker_cooldown_ms: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -128,11 +132,19 @@ pub struct UpstreamTls {
     pub client_key: Option<PathBuf>,
 }
 
+/// The per-upstream circuit breaker.
+#[derive(Clone, Debug)]
+pub struct BreakerConfig {
+    pub threshold: u32,
+    pub cooldown: Duration,
+}
+
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
     pub tls: Option<ServerTls>,
     pub upstream_tls: UpstreamTls,
+    pub breaker: BreakerConfig,
     pub listen: SocketAddr,
     pub admin_listen: Option<SocketAddr>,
     pub trust_anchors: PathBuf,
@@ -203,6 +215,10 @@ impl GatewayConfig {
         }
         Ok(GatewayConfig {
             tls,
+            breaker: BreakerConfig {
+                threshold: u.breaker_threshold.unwrap_or(5).max(1),
+                cooldown: Duration::from_millis(u.breaker_cooldown_ms.unwrap_or(10_000)),
+            },
             upstream_tls: UpstreamTls {
                 ca: u.ca.map(|p| base.join(p)),
                 client_cert: u.client_cert.map(|p| base.join(p)),

@@ -9,6 +9,7 @@
 //! own check, and exactly one SOAP fault, log line and metric for every refusal.
 #![forbid(unsafe_code)]
 
+pub mod breaker;
 pub mod config;
 pub mod demo;
 pub mod metrics;
@@ -69,6 +70,7 @@ pub struct State {
     permits: Semaphore,
     client: Client<Connector, Full<Bytes>>,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
+    breakers: breaker::Breakers,
 }
 
 impl State {
@@ -112,6 +114,7 @@ impl State {
             Some(t) => Some(tokio_rustls::TlsAcceptor::from(tls::server(t)?)),
             None => None,
         };
+        let config_breaker = config.breaker.clone();
         Ok(Arc::new(State {
             permits: Semaphore::new(config.max_in_flight),
             config,
@@ -120,6 +123,7 @@ impl State {
             metrics,
             client,
             acceptor,
+            breakers: breaker::Breakers::new(config_breaker.threshold, config_breaker.cooldown),
         }))
     }
 
@@ -472,9 +476,7 @@ async fn relay(
         message_id: decision.message_id.clone(),
         sender: Some(decision.sender.clone()),
     };
-    let mut req = Request::new(Full::new(body));
-    *req.method_mut() = Method::POST;
-    *req.uri_mut() = match decision.upstream.parse() {
+    let uri: http::Uri = match decision.upstream.parse() {
         Ok(u) => u,
         Err(e) => {
             return refuse(
@@ -487,15 +489,45 @@ async fn relay(
             );
         }
     };
-    if let Some(v) = content_type {
-        req.headers_mut().insert(header::CONTENT_TYPE, v);
+    if let breaker::Admit::Refuse(why) = state.breakers.admit(&decision.upstream, Instant::now()) {
+        count(UpstreamResult::CircuitOpen);
+        return refuse(
+            state,
+            started,
+            peer,
+            refusal(
+                FaultCode::UpstreamUnavailable,
+                format!("{}: {why}", decision.upstream),
+            ),
+            soap,
+            &decision.smev3_version,
+        );
     }
-    if let Some(v) = soap_action {
-        req.headers_mut().insert("soapaction", v);
-    }
+    let build = || {
+        let mut req = Request::new(Full::new(body.clone()));
+        *req.method_mut() = Method::POST;
+        *req.uri_mut() = uri.clone();
+        if let Some(v) = &content_type {
+            req.headers_mut().insert(header::CONTENT_TYPE, v.clone());
+        }
+        if let Some(v) = &soap_action {
+            req.headers_mut().insert("soapaction", v.clone());
+        }
+        req
+    };
     let limit = state.config.upstream_max_body_bytes;
     let call = async {
-        let resp = state.client.request(req).await.map_err(|e| e.to_string())?;
+        // A request that never reached the upstream (no connection) is safe to send again,
+        // whatever the operation; one that may have reached it is never repeated.
+        let resp = match state.client.request(build()).await {
+            Err(e) if e.is_connect() => {
+                count(UpstreamResult::ConnectRetried);
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                state.client.request(build()).await
+            }
+            other => other,
+        }
+        .map_err(|e| e.to_string())?;
         let status = resp.status();
         let ct = resp.headers().get(header::CONTENT_TYPE).cloned();
         let body = Limited::new(resp.into_body(), limit)
@@ -508,6 +540,7 @@ async fn relay(
     let (status, ct, answer) = match tokio::time::timeout(decision.timeout, call).await {
         Err(_) => {
             count(UpstreamResult::Timeout);
+            state.breakers.failure(&decision.upstream, Instant::now());
             return refuse(
                 state,
                 started,
@@ -526,6 +559,7 @@ async fn relay(
         }
         Ok(Err(e)) => {
             count(UpstreamResult::Unavailable);
+            state.breakers.failure(&decision.upstream, Instant::now());
             return refuse(
                 state,
                 started,
@@ -542,6 +576,7 @@ async fn relay(
     };
     if !status.is_success() {
         count(UpstreamResult::Unavailable);
+        state.breakers.failure(&decision.upstream, Instant::now());
         return refuse(
             state,
             started,
@@ -554,6 +589,8 @@ async fn relay(
             &decision.smev3_version,
         );
     }
+    // The upstream answered: its circuit is healthy, whatever the answer's own merits.
+    state.breakers.success(&decision.upstream);
     let snapshot = state.registry.snapshot();
     if let Err(r) = pipeline::check_answer(&state.verifiers, &snapshot, &decision, &answer) {
         count(UpstreamResult::BadAnswer);

@@ -46,6 +46,10 @@ pub struct UpstreamLabels {
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
 pub enum UpstreamResult {
     Ok,
+    /// Not attempted: the upstream's circuit is open.
+    CircuitOpen,
+    /// A connection could not be made; tried again once.
+    ConnectRetried,
     Timeout,
     Unavailable,
     BadAnswer,

@@ -584,3 +584,35 @@ async fn overload_is_refused_fast_and_shutdown_is_graceful() {
     provider.stop();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A provider that is down: each attempt fails (a connection refused is tried once more),
+/// and after five in a row its circuit opens and callers get the fault at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn circuit_opens_on_a_dead_provider() {
+    let bus = bus().await;
+    let down = REQUEST.replace(
+        "urn://x-artefacts-gibdd-gov-ru/breach/root/1.0",
+        "urn://example/down/1.0",
+    );
+    let request = sign("participant-gost256", &down);
+    for _ in 0..5 {
+        let answer = bus.post(request.clone()).await;
+        fault(&answer, "RSMEV-UPSTREAM-UNAVAILABLE");
+        assert!(!answer.1.contains("circuit open"), "{}", answer.1);
+    }
+    let answer = bus.post(request).await;
+    fault(&answer, "RSMEV-UPSTREAM-UNAVAILABLE");
+    assert!(answer.1.contains("circuit open"), "{}", answer.1);
+    // The healthy provider's circuit is unaffected.
+    assert_eq!(bus.post(sign("participant-gost256", REQUEST)).await.0, 200);
+    let metrics = bus.get_admin("/metrics").await;
+    assert!(
+        metrics.contains(r#"service="SID0004403",result="CircuitOpen"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"service="SID0004403",result="ConnectRetried"} 5"#),
+        "{metrics}"
+    );
+    bus.stop().await;
+}
