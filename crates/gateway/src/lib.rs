@@ -342,7 +342,36 @@ fn ready(state: &State) -> Response<Body> {
     )
 }
 
+/// The message-exchange WSDL, its address the one the caller used.
+const WSDL: &str = include_str!("../../../wsdl/smev3-message-exchange.wsdl");
+
+fn wsdl(state: &State, req: &Request<Incoming>) -> Response<Body> {
+    let host = req
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+        })
+        .map_or_else(|| state.config.listen.to_string(), str::to_string);
+    let scheme = if state.acceptor.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+    let address = format!("{scheme}://{host}{}", req.uri().path());
+    text(
+        StatusCode::OK,
+        "text/xml; charset=utf-8",
+        WSDL.replace("@ADDRESS@", &address),
+    )
+}
+
 async fn route(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+    if req.method() == Method::GET && req.uri().query() == Some("wsdl") {
+        return wsdl(state, &req);
+    }
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/healthz") => text(StatusCode::OK, "text/plain", "ok\n"),
         (&Method::GET, "/readyz") => ready(state),

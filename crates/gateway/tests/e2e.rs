@@ -326,6 +326,23 @@ async fn signed_request_through_the_bus_and_back() {
             .contains("IS FNS GOST-512")
     );
     assert!(answer.contains("db0486d0-3c08-11e5-95e2-d4c9eff07b77"));
+    // The WSDL names the address the caller used.
+    let resp = bus
+        .client
+        .get(
+            format!("http://{}/ws?wsdl", bus.gateway.addr)
+                .parse()
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let wsdl = resp.into_body().collect().await.unwrap().to_bytes();
+    let wsdl = String::from_utf8(wsdl.to_vec()).unwrap();
+    assert!(
+        wsdl.contains(&format!("location=\"http://{}/ws\"", bus.gateway.addr)),
+        "{wsdl}"
+    );
+    assert!(wsdl.contains("soapAction=\"urn:SendRequest\""));
     let metrics = bus.get_admin("/metrics").await;
     assert!(
         metrics.contains(r#"rsmev_exchanges_total{outcome="Relayed",code="none",service="SID0004401",environment="test"} 1"#),
