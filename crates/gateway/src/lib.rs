@@ -253,21 +253,36 @@ async fn accept_loop(
         let acceptor = if admin { None } else { state.acceptor.clone() };
         let state = state.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |req| {
-                let state = state.clone();
-                async move {
-                    Ok::<_, Infallible>(if admin {
-                        admin_route(&state, req).await
-                    } else {
-                        route(&state, req, peer).await
-                    })
-                }
-            });
+            let service = |client_cert: Option<[u8; 32]>| {
+                service_fn(move |req| {
+                    let state = state.clone();
+                    async move {
+                        Ok::<_, Infallible>(if admin {
+                            admin_route(&state, req).await
+                        } else {
+                            route(&state, req, peer, client_cert).await
+                        })
+                    }
+                })
+            };
             match acceptor {
-                None => serve_connection(TokioIo::new(stream), service, watcher).await,
+                None => serve_connection(TokioIo::new(stream), service(None), watcher).await,
                 Some(acceptor) => {
                     match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await {
-                        Ok(Ok(tls)) => serve_connection(TokioIo::new(tls), service, watcher).await,
+                        Ok(Ok(tls)) => {
+                            // The client certificate's fingerprint, for the registry's binding
+                            // of TLS clients to information systems.
+                            let client_cert = tls
+                                .get_ref()
+                                .1
+                                .peer_certificates()
+                                .and_then(|c| c.first())
+                                .map(|c| {
+                                    use sha2::Digest;
+                                    <[u8; 32]>::from(sha2::Sha256::digest(c.as_ref()))
+                                });
+                            serve_connection(TokioIo::new(tls), service(client_cert), watcher).await
+                        }
                         Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
                         Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
                     }
@@ -368,14 +383,19 @@ fn wsdl(state: &State, req: &Request<Incoming>) -> Response<Body> {
     )
 }
 
-async fn route(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+async fn route(
+    state: &State,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    client_cert: Option<[u8; 32]>,
+) -> Response<Body> {
     if req.method() == Method::GET && req.uri().query() == Some("wsdl") {
         return wsdl(state, &req);
     }
     match (req.method(), req.uri().path()) {
         (&Method::GET, "/healthz") => text(StatusCode::OK, "text/plain", "ok\n"),
         (&Method::GET, "/readyz") => ready(state),
-        (&Method::POST, _) => exchange(state, req, peer).await,
+        (&Method::POST, _) => exchange(state, req, peer, client_cert).await,
         _ => text(
             StatusCode::METHOD_NOT_ALLOWED,
             "text/plain",
@@ -385,7 +405,12 @@ async fn route(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Respo
 }
 
 /// One exchange; every path out of here answers, counts and logs.
-async fn exchange(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+async fn exchange(
+    state: &State,
+    req: Request<Incoming>,
+    peer: SocketAddr,
+    client_cert: Option<[u8; 32]>,
+) -> Response<Body> {
     let started = Instant::now();
     let Ok(_permit) = state.permits.try_acquire() else {
         return refuse(
@@ -401,7 +426,7 @@ async fn exchange(state: &State, req: Request<Incoming>, peer: SocketAddr) -> Re
         );
     };
     state.metrics.in_flight.inc();
-    let response = exchange_admitted(state, req, peer, started).await;
+    let response = exchange_admitted(state, req, peer, started, client_cert).await;
     state.metrics.in_flight.dec();
     response
 }
@@ -411,6 +436,7 @@ async fn exchange_admitted(
     req: Request<Incoming>,
     peer: SocketAddr,
     started: Instant,
+    client_cert: Option<[u8; 32]>,
 ) -> Response<Body> {
     let limit = state.config.max_body_bytes;
     let too_large = |n: String| Refusal::new(FaultCode::MessageTooLarge, n);
@@ -457,7 +483,8 @@ async fn exchange_admitted(
         SoapVersion::Soap11
     };
     let snapshot = state.registry.snapshot();
-    let decision = match pipeline::decide(&state.verifiers, &snapshot, &body, SystemTime::now()) {
+    let now = SystemTime::now();
+    let decision = match pipeline::decide(&state.verifiers, &snapshot, &body, now, client_cert) {
         Ok(d) => d,
         Err(r) => return refuse(state, started, peer, r, soap, "1.2"),
     };

@@ -98,6 +98,7 @@ pub fn decide(
     snapshot: &Snapshot,
     body: &[u8],
     now: SystemTime,
+    tls_client: Option<[u8; 32]>,
 ) -> Result<Decision, Refusal> {
     let verifier = verifiers.for_message(body);
     let verified = verifier.verify(body)?;
@@ -131,6 +132,7 @@ pub fn decide(
     }
     let authorized = snapshot
         .authorize(&verified, &exchange, now)
+        .and_then(|a| a.check_tls_client(tls_client.as_ref()).map(|()| a))
         .map_err(|e| Refusal::new(e.fault_code(), e.to_string()).with(&exchange))?;
     let upstream = authorized.upstream();
     Ok(Decision {

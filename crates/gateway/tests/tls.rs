@@ -120,6 +120,7 @@ region = "44"
 [[participants.systems]]
 mnemonic = "MFC440001"
 name = "АИС МФЦ"
+tls_client_certificates = [ {{ file = "{tls_client}" }} ]
 [[participants.systems.certificates]]
 file = "{gost256}"
 [[participants]]
@@ -150,12 +151,12 @@ environments = ["test"]
             operator = c("operator-gost256.cert.pem"),
             gost256 = c("participant-gost256.cert.pem"),
             gost512 = c("participant-gost512.cert.pem"),
+            tls_client = c("tls-client-mfc.cert.pem"),
             port = provider.addr.port(),
         ),
     )
     .unwrap();
-    std::fs::write(
-        dir.join("rsmev.toml"),
+    let config = |require: bool| {
         format!(
             r#"
 [server]
@@ -164,7 +165,7 @@ listen = "127.0.0.1:0"
 cert = "{cert}"
 key = "{key}"
 client_ca = "{ca}"
-require_client_cert = true
+require_client_cert = {require}
 [trust]
 anchors = "{anchors}"
 [registry]
@@ -176,14 +177,14 @@ ca = "{ca}"
             key = c("tls-server.key.pem"),
             ca = c("rsa-ca.cert.pem"),
             anchors = c("trust-all"),
-        ),
-    )
-    .unwrap();
+        )
+    };
+    std::fs::write(dir.join("rsmev.toml"), config(true)).unwrap();
+    std::fs::write(dir.join("optional.toml"), config(false)).unwrap();
     let config = GatewayConfig::load(&dir.join("rsmev.toml")).unwrap();
     let gateway = rsmev_gateway::start(State::new(config).unwrap())
         .await
         .unwrap();
-
     let (signer, cert) = key("participant-gost256");
     let body = rsmev_signature::sign(
         REQUEST.as_bytes(),
@@ -209,10 +210,35 @@ ca = "{ca}"
 
     // Without a client certificate the handshake is refused.
     let req = http::Request::post(&url)
-        .body(Full::new(Bytes::from(body)))
+        .body(Full::new(Bytes::from(body.clone())))
         .unwrap();
     assert!(https_client(false, false).request(req).await.is_err());
+    gateway.shutdown().await;
 
+    // Client certificates optional at the TLS layer: MFC440001 is bound to its TLS client
+    // certificate, so its signed request over a connection without one is refused.
+    let config = GatewayConfig::load(&dir.join("optional.toml")).unwrap();
+    let gateway = rsmev_gateway::start(State::new(config).unwrap())
+        .await
+        .unwrap();
+    let url = format!("https://localhost:{}/ws", gateway.addr.port());
+    for (with_cert, want) in [(true, 200), (false, 500)] {
+        let req = http::Request::post(&url)
+            .body(Full::new(Bytes::from(body.clone())))
+            .unwrap();
+        let resp = https_client(with_cert, false).request(req).await.unwrap();
+        let status = resp.status();
+        let answer = resp.into_body().collect().await.unwrap().to_bytes();
+        let answer = String::from_utf8_lossy(&answer);
+        assert_eq!(status, want, "{answer}");
+        if !with_cert {
+            assert!(
+                answer.contains("<Code>RSMEV-REG-ACCESS-DENIED</Code>"),
+                "{answer}"
+            );
+            assert!(answer.contains("presented none"), "{answer}");
+        }
+    }
     gateway.shutdown().await;
     provider.stop();
     let _ = std::fs::remove_dir_all(&dir);

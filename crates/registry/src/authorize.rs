@@ -53,6 +53,20 @@ impl<'s> Authorized<'s> {
         self.upstream
     }
     /// The generation of the snapshot that decided.
+    /// The transport half of the sender's identity: a system bound to TLS client certificates
+    /// is admitted only over a connection that presented one of them (`presented`: SHA-256 of
+    /// the client certificate's DER).
+    pub fn check_tls_client(&self, presented: Option<&[u8; 32]>) -> Result<(), RegistryError> {
+        if self.system.accepts_tls_client(presented) {
+            Ok(())
+        } else {
+            Err(RegistryError::TlsClientNotBound {
+                system: self.system.mnemonic.clone(),
+                presented: presented.is_some(),
+            })
+        }
+    }
+
     pub fn generation(&self) -> u64 {
         self.snapshot.generation
     }

@@ -344,12 +344,24 @@ pub(crate) fn build(
                 by_certificate.insert(*cert.certificate.fingerprint_sha256(), (index, c));
                 certificates.push(cert);
             }
+            let mut tls_clients = Vec::new();
+            for (c, rt) in rs.tls_client_certificates.iter().enumerate() {
+                let raw = RawCertificate {
+                    file: rt.file.clone(),
+                    valid_from: None,
+                    valid_until: None,
+                    revoked_at: None,
+                };
+                let cert = b.certificate(format!("{at}.tls_client_certificates[{c}]"), &raw)?;
+                tls_clients.push(*cert.certificate.fingerprint_sha256());
+            }
             participant.systems.push(index);
             systems.push(InformationSystem {
                 mnemonic: rs.mnemonic,
                 name: rs.name,
                 participant: p,
                 certificates,
+                tls_clients,
             });
         }
         participants.push(participant);

@@ -60,6 +60,16 @@ pub(crate) struct RawSystem {
     pub name: String,
     #[serde(default)]
     pub certificates: Vec<RawCertificate>,
+    /// TLS client certificates the system connects with; when any are listed, its requests
+    /// must arrive over a TLS connection that presented one of them.
+    #[serde(default)]
+    pub tls_client_certificates: Vec<RawTlsCertificate>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawTlsCertificate {
+    pub file: String,
 }
 
 #[derive(Debug, Deserialize)]

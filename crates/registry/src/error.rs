@@ -51,6 +51,10 @@ pub enum RegistryError {
         /// The environment a grant exists for, if not this one ("granted in test only").
         granted_in: Option<Environment>,
     },
+    /// The system is bound to TLS client certificates and the connection presented none of
+    /// them (or none at all).
+    #[error("{system} must connect with one of its registered TLS client certificates{}", if *.presented { "; the connection presented another" } else { "; the connection presented none" })]
+    TlsClientNotBound { system: String, presented: bool },
     /// A response from a system that does not belong to the service's provider.
     #[error("{system} answers for {sid}, which its participant does not provide")]
     NotProvider { system: String, sid: String },
@@ -102,6 +106,7 @@ impl RegistryError {
             RegistryError::ServiceRequired { .. } => FaultCode::UnknownService,
             RegistryError::AccessDenied { .. } => FaultCode::AccessDenied,
             RegistryError::NotProvider { .. } => FaultCode::AccessDenied,
+            RegistryError::TlsClientNotBound { .. } => FaultCode::AccessDenied,
             RegistryError::NoEndpoint { .. } => FaultCode::AccessDenied,
             RegistryError::NotRegional { .. } => FaultCode::RecipientNotFound,
             RegistryError::RecipientNotFound { .. } => FaultCode::RecipientNotFound,

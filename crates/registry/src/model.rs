@@ -104,9 +104,22 @@ pub struct InformationSystem {
     pub(crate) name: String,
     pub(crate) participant: usize,
     pub(crate) certificates: Vec<RegisteredCertificate>,
+    /// SHA-256 of the DER of the TLS client certificates bound to the system.
+    pub(crate) tls_clients: Vec<[u8; 32]>,
 }
 
 impl InformationSystem {
+    /// Whether requests of this system must come over TLS with a bound client certificate.
+    pub fn tls_client_bound(&self) -> bool {
+        !self.tls_clients.is_empty()
+    }
+
+    /// Does the connection's client certificate (SHA-256 of its DER, `None` when the
+    /// connection presented none) satisfy the system's binding?
+    pub fn accepts_tls_client(&self, presented: Option<&[u8; 32]>) -> bool {
+        self.tls_clients.is_empty() || presented.is_some_and(|p| self.tls_clients.contains(p))
+    }
+
     pub fn mnemonic(&self) -> &str {
         &self.mnemonic
     }
