@@ -15,11 +15,13 @@ pub mod ns;
 mod profile;
 mod scan;
 mod sign;
+mod smev2;
 mod verify;
 
 pub use error::SigError;
 pub use profile::{Profile, Role};
 pub use sign::{SignOptions, sign};
+pub use smev2::{NodeSignOptions, Smev2MessageClass, sign_smev2_node};
 pub use verify::{
     ChainStatus, Message, Report, SignatureReport, SignedElement, Trust, VerifiedSignature,
     Verifier,

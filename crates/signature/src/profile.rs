@@ -226,22 +226,41 @@ impl Profile {
                     ))
                 }
             }
-            (Profile::Smev2, Role::WsSecurity { .. }) => {
+            (Profile::Smev2, Role::WsSecurity { actor }) => {
                 let is_body = tn == 2 && in_soap_body(t);
                 let is_smev_header = tn == 3
                     && t[0].node == p[0].node
                     && t[1].node == p[1].node
                     && this.local == "Header"
                     && is_smev2(&this.ns);
-                if is_body || is_smev_header {
-                    Ok(())
-                } else {
-                    Err(wrong(
+                if is_body {
+                    return Ok(());
+                }
+                if !is_smev_header {
+                    return Err(wrong(
                         sig,
                         target,
                         "a WS-Security signature may sign only the SOAP Body and its node's \
                          smev:Header",
-                    ))
+                    ));
+                }
+                // Each node signs the header it added, the one with its own actor. The
+                // Security block's actor is not itself signed: matching the two is what ties
+                // a node signature to its hop, so another hop's header is refused.
+                match this.actor.as_deref() {
+                    Some(a) if a == actor => Ok(()),
+                    Some(a) => Err(wrong(
+                        sig,
+                        target,
+                        &format!(
+                            "the smev:Header of actor {a}, not this signature's own ({actor})"
+                        ),
+                    )),
+                    // MR 2.4.x (rev111111) defines no actor on smev:Header and its nodes write
+                    // none (brazhin/SignOVService mr244_PFR3607SOAPResponse.xml): nothing ties
+                    // such a header to a hop but that no other signature claims it, which
+                    // `check_required` enforces.
+                    None => Ok(()),
                 }
             }
             (Profile::Smev2, Role::AppData) => {
@@ -295,17 +314,50 @@ impl Profile {
                         " (no wsse:Security with actor http://smev.gosuslugi.ru/actors/smev)",
                     ));
                 }
-                // Every WS-Security signature covers the Body.
+                // Every WS-Security signature covers the Body, and at most one smev:Header —
+                // the one its node added —, which no other signature covers: each hop signs
+                // its own header only.
+                let mut claimed: Vec<u32> = Vec::new();
                 for (r, ts) in roles.iter().zip(targets) {
-                    if matches!(r, Role::WsSecurity { .. })
-                        && !ts
-                            .iter()
-                            .any(|t| t.path.len() == 2 && in_soap_body(&t.path))
+                    if !matches!(r, Role::WsSecurity { .. }) {
+                        continue;
+                    }
+                    if !ts
+                        .iter()
+                        .any(|t| t.path.len() == 2 && in_soap_body(&t.path))
                     {
                         return Err(SigError::ProfileViolation(format!(
                             "the {} signature does not cover the SOAP Body",
                             r.label()
                         )));
+                    }
+                    let mut headers: Vec<u32> = ts
+                        .iter()
+                        .filter(|t| t.path.len() == 3)
+                        .map(|t| t.this())
+                        .filter(|f| f.local == "Header" && is_smev2(&f.ns))
+                        .map(|f| f.node)
+                        .collect();
+                    // Two References to one header are one header.
+                    headers.sort_unstable();
+                    headers.dedup();
+                    if headers.len() > 1 {
+                        return Err(SigError::ProfileViolation(format!(
+                            "the {} signature covers {} smev:Header blocks; a node signs only \
+                             the one it added",
+                            r.label(),
+                            headers.len()
+                        )));
+                    }
+                    if let Some(h) = headers.first() {
+                        if claimed.contains(h) {
+                            return Err(SigError::ProfileViolation(format!(
+                                "the {} signature covers a smev:Header another WS-Security \
+                                 signature covers; each node signs only its own",
+                                r.label()
+                            )));
+                        }
+                        claimed.push(*h);
                     }
                 }
             }

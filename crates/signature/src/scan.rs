@@ -10,7 +10,7 @@ use rsmev_c14n::Tap;
 use rsmev_xml::{Event, Limits, Reader};
 
 use crate::SigError;
-use crate::ns::{DS, EXC_C14N_NS, SOAP11, SOAP12, WSSE};
+use crate::ns::{DS, EXC_C14N_NS, SOAP11, SOAP12, WSSE, is_smev2};
 
 /// One element on a path from the root: enough to state where a signature sits and what it
 /// signs, by namespace URI (never by prefix).
@@ -23,7 +23,8 @@ pub(crate) struct Frame<'a> {
     pub(crate) pos: usize,
     /// Just past the start tag's `>`.
     pub(crate) tag_end: usize,
-    /// SOAP `actor` (1.1) or `role` (1.2) of a `wsse:Security` header block.
+    /// SOAP `actor` (1.1) or `role` (1.2) of a `wsse:Security` header block, or the `actor`
+    /// of a SMEV 2 `smev:Header`: whose header block it is.
     pub(crate) actor: Option<Cow<'a, str>>,
 }
 
@@ -194,6 +195,12 @@ pub(crate) fn scan<'a>(
                             (a.ns == SOAP11 && a.local == "actor")
                                 || (a.ns == SOAP12 && a.local == "role")
                         })
+                        .map(|a| a.value.clone())
+                } else if t.local == "Header" && is_smev2(&t.ns) {
+                    // The schema's unqualified `actor` (HeaderType, smev-protocol.md §1.2).
+                    t.attrs
+                        .iter()
+                        .find(|a| a.ns.is_empty() && a.local == "actor")
                         .map(|a| a.value.clone())
                 } else {
                     None

@@ -3,13 +3,15 @@
 //! the finished document by the same code the verifier runs — so what rsmev signs, rsmev (and
 //! any conforming verifier) checks.
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use rsmev_c14n::{Algorithm, EXC_C14N, Options, SMEV_TRANSFORM, canonicalize_prepared};
 use rsmev_crypto::{DigestAlg, Hasher, SignatureAlg, Signer};
 use rsmev_xml::{Event, Limits, Reader};
 
 use crate::SigError;
-use crate::ns::{ACTOR_SMEV, DS, ENVELOPED, SOAP11, SOAP12, WSS_BASE64, WSS_X509V3, WSSE, WSU};
+use crate::ns::{DS, ENVELOPED, SOAP11, SOAP12, WSSE, is_smev2};
 use crate::profile::Profile;
 use crate::verify::HashSink;
 
@@ -54,79 +56,168 @@ pub(crate) fn paired_digest(alg: SignatureAlg) -> DigestAlg {
 }
 
 /// An edit of the prepared text: insert `text` at byte `at`.
-struct Insert {
-    at: usize,
-    text: String,
+pub(crate) struct Insert {
+    pub(crate) at: usize,
+    pub(crate) text: String,
 }
 
-fn splice(doc: &str, mut edits: Vec<Insert>) -> String {
-    edits.sort_by_key(|e| e.at);
+/// Applies `edits` to `doc`, and says where each edit's text landed in the result (in the
+/// order the edits were given). Edits at one offset keep their given order.
+pub(crate) fn splice(doc: &str, edits: &[Insert]) -> (String, Vec<usize>) {
+    let mut order: Vec<usize> = (0..edits.len()).collect();
+    order.sort_by_key(|&i| edits[i].at);
     let mut out =
         String::with_capacity(doc.len() + edits.iter().map(|e| e.text.len()).sum::<usize>());
+    let mut placed = vec![0; edits.len()];
     let mut last = 0;
-    for e in edits {
+    for i in order {
+        let e = &edits[i];
         out.push_str(&doc[last..e.at]);
+        placed[i] = out.len();
         out.push_str(&e.text);
         last = e.at;
     }
     out.push_str(&doc[last..]);
-    out
+    (out, placed)
 }
 
 /// Where an element's start tag ends (just past `>`), and where its end tag begins.
 #[derive(Clone, Debug, Default)]
-struct Span {
-    ns: String,
-    local: String,
-    prefix: String,
-    start: usize,
-    start_end: usize,
-    end_start: Option<usize>,
-    id: Option<String>,
-    depth: usize,
+pub(crate) struct Span {
+    pub(crate) ns: String,
+    pub(crate) local: String,
+    pub(crate) prefix: String,
+    pub(crate) start: usize,
+    pub(crate) start_end: usize,
+    pub(crate) end_start: Option<usize>,
+    pub(crate) id: Option<String>,
+    pub(crate) depth: usize,
     /// Holds a ds:Signature somewhere inside.
-    has_signature: bool,
+    pub(crate) has_signature: bool,
+    /// The SOAP actor (role) of a `wsse:Security` block, or the `actor` of a SMEV 2
+    /// `smev:Header`: whose header block it is.
+    pub(crate) actor: Option<String>,
 }
 
-/// The elements signing needs, up to `max_depth`.
-fn outline(doc: &str, limits: &Limits, max_depth: usize) -> Result<Vec<Span>, SigError> {
+impl Span {
+    /// Is `other` somewhere inside this element?
+    pub(crate) fn contains(&self, other: &Span) -> bool {
+        other.start > self.start && self.end_start.is_some_and(|end| other.start < end)
+    }
+}
+
+/// What signing needs to know of a document: its elements up to a depth, and — so that
+/// nothing already in it is disturbed — every Id and what the signatures in it reference.
+pub(crate) struct Outline {
+    pub(crate) spans: Vec<Span>,
+    /// Every Id with its element's extent: start tag to just past the end.
+    pub(crate) ids: HashMap<String, (usize, usize)>,
+    /// The URI of every `ds:Reference` already in the document.
+    pub(crate) references: Vec<String>,
+}
+
+impl Outline {
+    /// The first reference already in the document whose signed content overlaps `from..to`
+    /// (`""` is the whole document).
+    pub(crate) fn reference_over(&self, from: usize, to: usize) -> Option<&str> {
+        self.references
+            .iter()
+            .find(|uri| match uri.strip_prefix('#') {
+                Some(id) => self
+                    .ids
+                    .get(id)
+                    .is_some_and(|&(start, end)| start < to && from < end),
+                None => uri.is_empty(),
+            })
+            .map(String::as_str)
+    }
+
+    /// The first Id made by `name(1)`, `name(2)`, … that no element carries.
+    pub(crate) fn fresh_id(&self, name: impl Fn(usize) -> String) -> String {
+        // The document holds finitely many Ids, so this ends.
+        let mut n = 1;
+        loop {
+            let id = name(n);
+            if !self.ids.contains_key(&id) {
+                return id;
+            }
+            n += 1;
+        }
+    }
+}
+
+/// Reads the whole document; records the elements up to `max_depth`.
+pub(crate) fn outline(doc: &str, limits: &Limits, max_depth: usize) -> Result<Outline, SigError> {
+    struct Open {
+        span: Option<usize>,
+        id: Option<(String, usize)>,
+    }
     let mut r = Reader::new(doc, limits.clone()).track_ids();
     let mut spans: Vec<Span> = Vec::new();
-    let mut open: Vec<Option<usize>> = Vec::new();
+    let mut ids = HashMap::new();
+    let mut references = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
     loop {
         match r.next()? {
             Event::Start => {
                 let t = r.start_tag();
                 if t.ns == DS && t.local == "Signature" {
-                    for i in open.iter().flatten() {
-                        spans[*i].has_signature = true;
+                    for i in open.iter().filter_map(|o| o.span) {
+                        spans[i].has_signature = true;
                     }
                 }
-                if t.depth <= max_depth {
-                    let tag_end = r.offset();
+                if t.ns == DS
+                    && t.local == "Reference"
+                    && let Some(uri) = t.attrs.iter().find(|a| a.ns.is_empty() && a.local == "URI")
+                {
+                    references.push(uri.value.to_string());
+                }
+                let id = t
+                    .attrs
+                    .iter()
+                    .find(|a| a.is_id())
+                    .map(|a| a.value.to_string());
+                let span = if t.depth <= max_depth {
+                    let actor = if t.ns == WSSE && t.local == "Security" {
+                        t.attrs.iter().find(|a| {
+                            (a.ns == SOAP11 && a.local == "actor")
+                                || (a.ns == SOAP12 && a.local == "role")
+                        })
+                    } else if t.local == "Header" && is_smev2(&t.ns) {
+                        t.attrs
+                            .iter()
+                            .find(|a| a.ns.is_empty() && a.local == "actor")
+                    } else {
+                        None
+                    };
                     spans.push(Span {
                         ns: t.ns.to_string(),
                         local: t.local.to_string(),
                         prefix: t.prefix.to_string(),
                         start: t.pos,
-                        start_end: tag_end,
+                        start_end: r.offset(),
                         end_start: None,
-                        id: t
-                            .attrs
-                            .iter()
-                            .find(|a| a.is_id())
-                            .map(|a| a.value.to_string()),
+                        id: id.clone(),
                         depth: t.depth,
                         has_signature: false,
+                        actor: actor.map(|a| a.value.to_string()),
                     });
-                    open.push(Some(spans.len() - 1));
+                    Some(spans.len() - 1)
                 } else {
-                    open.push(None);
-                }
+                    None
+                };
+                open.push(Open {
+                    span,
+                    id: id.map(|id| (id, t.pos)),
+                });
             }
             Event::End { .. } => {
-                if let Some(Some(i)) = open.pop() {
-                    let off = r.offset();
+                let Some(o) = open.pop() else { continue };
+                let off = r.offset();
+                if let Some((id, start)) = o.id {
+                    ids.insert(id, (start, off));
+                }
+                if let Some(i) = o.span {
                     let s = &mut spans[i];
                     // A self-closing tag has no end tag to insert before.
                     if off != s.start_end {
@@ -138,30 +229,40 @@ fn outline(doc: &str, limits: &Limits, max_depth: usize) -> Result<Vec<Span>, Si
             _ => {}
         }
     }
-    Ok(spans)
+    Ok(Outline {
+        spans,
+        ids,
+        references,
+    })
 }
 
-fn xml_escape_attr(v: &str) -> String {
+pub(crate) fn xml_escape_attr(v: &str) -> String {
     v.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('"', "&quot;")
 }
 
-struct Template {
+pub(crate) fn xml_escape_text(v: &str) -> String {
+    v.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+pub(crate) struct Template {
     /// The complete `ds:Signature` element with an empty SignatureValue.
-    xml: String,
+    pub(crate) xml: String,
     /// Offset of `<ds:SignedInfo` and of the SignatureValue's content, within `xml`.
     signed_info: usize,
     value: usize,
 }
 
-struct RefSpec {
-    uri: String,
-    transforms: Vec<(String, Option<String>)>,
-    digest: String,
+pub(crate) struct RefSpec {
+    pub(crate) uri: String,
+    pub(crate) transforms: Vec<(String, Option<String>)>,
+    pub(crate) digest: String,
 }
 
-fn template(
+pub(crate) fn template(
     c14n_uri: &str,
     alg: SignatureAlg,
     refs: &[RefSpec],
@@ -205,14 +306,57 @@ fn template(
     }
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
-fn digest_of(doc: &str, opts: &Options, alg: DigestAlg) -> Result<String, SigError> {
+pub(crate) fn digest_of(doc: &str, opts: &Options, alg: DigestAlg) -> Result<String, SigError> {
     let mut sink = HashSink(Hasher::new(alg));
     canonicalize_prepared(doc, opts, &mut sink)?;
     Ok(b64(&sink.0.finalize()))
+}
+
+/// The edits that sign a document: one of them carries the signature template, whose
+/// SignatureValue is filled in by [`finish`].
+pub(crate) struct Plan {
+    pub(crate) edits: Vec<Insert>,
+    /// The edit carrying the template, and where the template starts in that edit's text.
+    pub(crate) carrier: usize,
+    pub(crate) offset: usize,
+    pub(crate) template: Template,
+}
+
+/// Applies the plan and signs SignedInfo as it reads in the finished document.
+pub(crate) fn finish(
+    doc: &str,
+    plan: Plan,
+    signer: &dyn Signer,
+    c14n: Algorithm,
+    with_comments: bool,
+    limits: &Limits,
+) -> Result<Vec<u8>, SigError> {
+    // The document with the signature in place and SignatureValue empty: SignedInfo is
+    // canonicalized out of it, in its final context.
+    let (draft, placed) = splice(doc, &plan.edits);
+    let base = placed
+        .get(plan.carrier)
+        .ok_or_else(|| SigError::Signing("no edit carries the signature".into()))?
+        + plan.offset;
+    let si_opts = Options::new(c14n)
+        .with_comments(with_comments)
+        .subset_at(base + plan.template.signed_info)
+        .limits(limits.clone());
+    let mut sink = HashSink(Hasher::new(signer.algorithm().digest()));
+    canonicalize_prepared(&draft, &si_opts, &mut sink)?;
+    let value = signer
+        .sign_prehashed(&sink.0.finalize())
+        .map_err(|e| SigError::Signing(e.to_string()))?;
+    let value_at = base + plan.template.value;
+    let mut out = String::with_capacity(draft.len() + value.len() * 2);
+    out.push_str(&draft[..value_at]);
+    out.push_str(&b64(&value));
+    out.push_str(&draft[value_at..]);
+    Ok(out.into_bytes())
 }
 
 /// Signs `input` as `opts` says and returns the signed document (UTF-8, line ends normalized).
@@ -225,19 +369,19 @@ pub fn sign(input: &[u8], opts: &SignOptions<'_>) -> Result<Vec<u8>, SigError> {
     let cert_b64 = b64(opts.certificate_der);
     let limits = &opts.limits;
 
-    let (edits, tmpl, tmpl_at) = match opts.profile {
+    let plan = match opts.profile {
         Profile::Smev3 => {
-            let spans = outline(doc, limits, 4)?;
+            let spans = outline(doc, limits, 4)?.spans;
             let body = soap_body(&spans)?;
             let op = spans
                 .iter()
-                .find(|s| s.depth == 3 && s.start > body.start && Some(s.start) < body.end_start)
+                .find(|s| s.depth == 3 && body.contains(s))
                 .ok_or_else(|| {
                     SigError::Signing("the SOAP Body holds no operation element".into())
                 })?;
             let kids: Vec<&Span> = spans
                 .iter()
-                .filter(|s| s.depth == 4 && s.start > op.start && Some(s.start) < op.end_start)
+                .filter(|s| s.depth == 4 && op.contains(s))
                 .collect();
             let signed = kids
                 .iter()
@@ -306,13 +450,18 @@ pub fn sign(input: &[u8], opts: &SignOptions<'_>) -> Result<Vec<u8>, SigError> {
                     )
                 }
             };
-            let at_in_text = prefix.len();
+            let offset = prefix.len();
             let text = format!("{prefix}{}{suffix}", t.xml);
-            (vec![Insert { at: edit_at, text }], t, (edit_at, at_in_text))
+            Plan {
+                edits: vec![Insert { at: edit_at, text }],
+                carrier: 0,
+                offset,
+                template: t,
+            }
         }
-        Profile::Smev2 => sign_smev2(doc, opts, alg, dalg, c14n_uri, &cert_b64)?,
+        Profile::Smev2 => crate::smev2::participant_plan(doc, opts, alg, dalg, c14n_uri)?,
         Profile::Any => {
-            let spans = outline(doc, limits, 1)?;
+            let spans = outline(doc, limits, 1)?.spans;
             let root = spans
                 .first()
                 .ok_or_else(|| SigError::Signing("no root".into()))?;
@@ -346,36 +495,25 @@ pub fn sign(input: &[u8], opts: &SignOptions<'_>) -> Result<Vec<u8>, SigError> {
             );
             let t = template(c14n_uri, alg, &refs, dalg.uri(), &key_info);
             let text = t.xml.clone();
-            (vec![Insert { at: end, text }], t, (end, 0))
+            Plan {
+                edits: vec![Insert { at: end, text }],
+                carrier: 0,
+                offset: 0,
+                template: t,
+            }
         }
     };
-
-    // The document with the signature in place and SignatureValue empty: SignedInfo is
-    // canonicalized out of it, in its final context.
-    let draft = splice(doc, edits);
-    // Every profile's other edits lie after the template, so it starts where it was inserted
-    // plus the wrapper text written before it.
-    let base = tmpl_at.0 + tmpl_at.1;
-    let si_pos = base + tmpl.signed_info;
-    let si_opts = Options::new(opts.c14n)
-        .with_comments(opts.c14n_with_comments)
-        .subset_at(si_pos)
-        .limits(limits.clone());
-    let mut sink = HashSink(Hasher::new(alg.digest()));
-    canonicalize_prepared(&draft, &si_opts, &mut sink)?;
-    let value = opts
-        .signer
-        .sign_prehashed(&sink.0.finalize())
-        .map_err(|e| SigError::Signing(e.to_string()))?;
-    let value_at = base + tmpl.value;
-    let mut out = String::with_capacity(draft.len() + value.len() * 2);
-    out.push_str(&draft[..value_at]);
-    out.push_str(&b64(&value));
-    out.push_str(&draft[value_at..]);
-    Ok(out.into_bytes())
+    finish(
+        doc,
+        plan,
+        opts.signer,
+        opts.c14n,
+        opts.c14n_with_comments,
+        limits,
+    )
 }
 
-fn soap_body(spans: &[Span]) -> Result<&Span, SigError> {
+pub(crate) fn soap_body(spans: &[Span]) -> Result<&Span, SigError> {
     let env = spans
         .first()
         .filter(|s| s.local == "Envelope" && (s.ns == SOAP11 || s.ns == SOAP12))
@@ -384,114 +522,4 @@ fn soap_body(spans: &[Span]) -> Result<&Span, SigError> {
         .iter()
         .find(|s| s.depth == 2 && s.local == "Body" && s.ns == env.ns)
         .ok_or_else(|| SigError::Signing("the SOAP Envelope has no Body".into()))
-}
-
-type Plan = (Vec<Insert>, Template, (usize, usize));
-
-/// SMEV 2: a `wsse:Security` header block with the signer's actor, a BinarySecurityToken and a
-/// signature over the Body (exclusive C14N), as MR 2.4.x/2.5.x put it. Earlier header blocks
-/// stay untouched.
-fn sign_smev2(
-    doc: &str,
-    opts: &SignOptions<'_>,
-    alg: SignatureAlg,
-    dalg: DigestAlg,
-    c14n_uri: &str,
-    cert_b64: &str,
-) -> Result<Plan, SigError> {
-    let limits = &opts.limits;
-    let spans = outline(doc, limits, 2)?;
-    let env = &spans[0];
-    let body = soap_body(&spans)?;
-    let header = spans
-        .iter()
-        .find(|s| s.depth == 2 && s.local == "Header" && s.ns == env.ns);
-    let actor = opts.actor.as_deref().unwrap_or(ACTOR_SMEV);
-    let mut edits = Vec::new();
-
-    // The Body needs an Id to be referenced.
-    let (body_id, body_doc);
-    match &body.id {
-        Some(id) => {
-            body_id = id.clone();
-            body_doc = None;
-        }
-        None => {
-            body_id = "body".to_string();
-            let at = body.start
-                + 1
-                + if body.prefix.is_empty() {
-                    0
-                } else {
-                    body.prefix.len() + 1
-                }
-                + "Body".len();
-            let text = format!(" xmlns:wsu=\"{WSU}\" wsu:Id=\"body\"");
-            body_doc = Some(splice(
-                doc,
-                vec![Insert {
-                    at,
-                    text: text.clone(),
-                }],
-            ));
-            edits.push(Insert { at, text });
-        }
-    }
-    let digest_doc = body_doc.as_deref().unwrap_or(doc);
-    let reference = Options::new(Algorithm::Exclusive)
-        .subset(body_id.as_str())
-        .limits(limits.clone());
-    let refs = [RefSpec {
-        uri: format!("#{body_id}"),
-        transforms: vec![(EXC_C14N.into(), None)],
-        digest: digest_of(digest_doc, &reference, dalg)?,
-    }];
-    let token_id = format!("CertId-{}", &hex_tail(opts.certificate_der));
-    let key_info = format!(
-        "<ds:KeyInfo><wsse:SecurityTokenReference><wsse:Reference URI=\"#{token_id}\" ValueType=\"{WSS_X509V3}\"/></wsse:SecurityTokenReference></ds:KeyInfo>"
-    );
-    let t = template(c14n_uri, alg, &refs, dalg.uri(), &key_info);
-    let env_ns = &env.ns;
-    let open = format!(
-        "<wsse:Security xmlns:wsse=\"{WSSE}\" xmlns:wsu=\"{WSU}\" xmlns:soapenv=\"{env_ns}\" soapenv:actor=\"{}\"><wsse:BinarySecurityToken EncodingType=\"{WSS_BASE64}\" ValueType=\"{WSS_X509V3}\" wsu:Id=\"{token_id}\">{cert_b64}</wsse:BinarySecurityToken>",
-        xml_escape_attr(actor)
-    );
-    let close = "</wsse:Security>";
-    let (at, prefix, suffix) = match header {
-        Some(h) if h.end_start.is_some() => (h.start_end, open, close.to_string()),
-        Some(_) => {
-            return Err(SigError::Signing(
-                "write the SOAP Header as <Header></Header>, not self-closing".into(),
-            ));
-        }
-        None => {
-            let p = if env.prefix.is_empty() {
-                String::new()
-            } else {
-                format!("{}:", env.prefix)
-            };
-            (
-                body.start,
-                format!("<{p}Header>{open}"),
-                format!("{close}</{p}Header>"),
-            )
-        }
-    };
-    // The header block sits before the Body: only an Id added to the Body comes after it.
-    let prefix_len = prefix.len();
-    edits.push(Insert {
-        at,
-        text: format!("{prefix}{}{suffix}", t.xml),
-    });
-    Ok((edits, t, (at, prefix_len)))
-}
-
-fn hex_tail(der: &[u8]) -> String {
-    // A stable token Id per certificate, so re-signing with one certificate gives one Id.
-    let mut h = Hasher::new(DigestAlg::Sha256);
-    h.update(der);
-    h.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
