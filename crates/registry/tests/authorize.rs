@@ -452,7 +452,10 @@ fn smev2_two_sender_signatures() {
     );
     let signed = String::from_utf8(signed)
         .unwrap()
-        .replace("urn:placeholder-actor", "http://smev.gosuslugi.ru/actors/smev")
+        .replace(
+            "urn:placeholder-actor",
+            "http://smev.gosuslugi.ru/actors/smev",
+        )
         .into_bytes();
     let v = verify(&signed, Profile::Smev2);
     let ex = smev2_exchange(Environment::Test, None, None);
