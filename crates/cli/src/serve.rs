@@ -1,7 +1,6 @@
 //! `rsmev serve` and `rsmev demo-provider`: the only places the binary starts a runtime.
 
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -95,12 +94,8 @@ pub fn demo_provider(args: &[String]) -> Result<()> {
     let signer = SoftwareSigner::with_default_algorithm(key).context("--key")?;
     logging();
     runtime()?.block_on(async move {
-        let provider = rsmev_gateway::demo::Provider {
-            signer,
-            certificate,
-            delay: Duration::from_millis(delay),
-            served: AtomicU64::new(0),
-        };
+        let provider =
+            rsmev_gateway::demo::Provider::new(signer, certificate, Duration::from_millis(delay));
         let running = rsmev_gateway::demo::serve(listen, provider).await?;
         tracing::info!(addr = %running.addr, "demo provider serving");
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;

@@ -25,6 +25,23 @@ struct File {
     limits: LimitsSection,
     #[serde(default)]
     upstream: UpstreamSection,
+    operator: Option<OperatorSection>,
+}
+
+/// The node's own signing key (ЭП-РСМЭВ): SMEV 2 messages the node relays get its header and
+/// signature, as each node on the path adds its own.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OperatorSection {
+    key: String,
+    cert: String,
+    /// The actor of the node's WS-Security block.
+    #[serde(default = "default_actor")]
+    actor: String,
+}
+
+fn default_actor() -> String {
+    "http://smev.gosuslugi.ru/actors/recipient".into()
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -132,6 +149,14 @@ pub struct UpstreamTls {
     pub client_key: Option<PathBuf>,
 }
 
+/// The node's signing key for SMEV 2 relays.
+#[derive(Clone, Debug)]
+pub struct Operator {
+    pub key: PathBuf,
+    pub cert: PathBuf,
+    pub actor: String,
+}
+
 /// The per-upstream circuit breaker.
 #[derive(Clone, Debug)]
 pub struct BreakerConfig {
@@ -145,6 +170,7 @@ pub struct GatewayConfig {
     pub tls: Option<ServerTls>,
     pub upstream_tls: UpstreamTls,
     pub breaker: BreakerConfig,
+    pub operator: Option<Operator>,
     pub listen: SocketAddr,
     pub admin_listen: Option<SocketAddr>,
     pub trust_anchors: PathBuf,
@@ -214,6 +240,11 @@ impl GatewayConfig {
             return Err("upstream.client_cert and upstream.client_key go together".into());
         }
         Ok(GatewayConfig {
+            operator: f.operator.map(|o| Operator {
+                key: base.join(o.key),
+                cert: base.join(o.cert),
+                actor: o.actor,
+            }),
             tls,
             breaker: BreakerConfig {
                 threshold: u.breaker_threshold.unwrap_or(5).max(1),

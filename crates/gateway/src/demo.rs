@@ -29,6 +29,24 @@ pub struct Provider {
     /// Answer only after this long (a slow provider).
     pub delay: Duration,
     pub served: AtomicU64,
+    last_request: std::sync::Mutex<Option<Bytes>>,
+}
+
+impl Provider {
+    pub fn new(signer: SoftwareSigner, certificate: Certificate, delay: Duration) -> Provider {
+        Provider {
+            signer,
+            certificate,
+            delay,
+            served: AtomicU64::new(0),
+            last_request: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The last request received: what the gateway sent on, for tests to inspect.
+    pub fn last_request(&self) -> Option<Bytes> {
+        self.last_request.lock().ok().and_then(|l| l.clone())
+    }
 }
 
 /// A running demo provider.
@@ -107,10 +125,16 @@ async fn answer(p: &Provider, req: Request<Incoming>) -> Response<Full<Bytes>> {
         Ok(b) => b.to_bytes(),
         Err(e) => return plain(StatusCode::BAD_REQUEST, format!("{e}\n")),
     };
+    if let Ok(mut last) = p.last_request.lock() {
+        *last = Some(body.clone());
+    }
     if !p.delay.is_zero() {
         tokio::time::sleep(p.delay).await;
     }
     let text = String::from_utf8_lossy(&body);
+    if let Some(ns) = SMEV2_NAMESPACES.iter().find(|ns| text.contains(*ns)) {
+        return answer_smev2(p, &text, ns);
+    }
     let request_id = between(&text, "MessageID>", "</").unwrap_or("unknown");
     let version = ["1.3", "1.2", "1.1"]
         .into_iter()
@@ -123,6 +147,48 @@ async fn answer(p: &Provider, req: Request<Incoming>) -> Response<Full<Bytes>> {
     let n = p.served.fetch_add(1, Ordering::Relaxed);
     let unsigned = response(version, &message_id(n), request_id, n);
     let opts = SignOptions::new(Profile::Smev3, &p.signer, p.certificate.der());
+    match rsmev_signature::sign(unsigned.as_bytes(), &opts) {
+        Ok(signed) => {
+            let mut r = Response::new(Full::new(Bytes::from(signed)));
+            r.headers_mut().insert(
+                header::CONTENT_TYPE,
+                header::HeaderValue::from_static("text/xml; charset=utf-8"),
+            );
+            r
+        }
+        Err(e) => plain(StatusCode::INTERNAL_SERVER_ERROR, format!("{e}\n")),
+    }
+}
+
+const SMEV2_NAMESPACES: [&str; 3] = [
+    "http://smev.gosuslugi.ru/rev120315",
+    "http://smev.gosuslugi.ru/rev111111",
+    "http://smev.gosuslugi.ru/rev110801",
+];
+
+/// A code from the request (`Sender/Code`), kept only if it is a plain mnemonic.
+fn code_after<'t>(text: &'t str, element: &str) -> Option<&'t str> {
+    let at = text.find(element)? + element.len();
+    let rest = &text[at..];
+    let a = rest.find("Code>")? + "Code>".len();
+    let b = a + rest[a..].find('<')?;
+    let code = &rest[a..b];
+    (!code.is_empty() && code.len() <= 32 && code.bytes().all(|c| c.is_ascii_alphanumeric()))
+        .then_some(code)
+}
+
+/// SMEV 2: a response with the provider's own `smev:Message` (Sender = the provider's system,
+/// Recipient = the requester) and ЭП-ОВ (`wsse:Security`, actor `…/actors/smev`) over the Body.
+fn answer_smev2(p: &Provider, text: &str, ns: &str) -> Response<Full<Bytes>> {
+    let requester = code_after(text, "Sender>").unwrap_or("UNKNOWN");
+    let me = code_after(text, "Recipient>").unwrap_or("PROVIDER");
+    let n = p.served.fetch_add(1, Ordering::Relaxed);
+    let unsigned = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:smev="{ns}" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><soapenv:Header></soapenv:Header><soapenv:Body wsu:Id="body"><smev:DemoResponse><smev:Message><smev:Sender><smev:Code>{me}</smev:Code><smev:Name>Демо-поставщик</smev:Name></smev:Sender><smev:Recipient><smev:Code>{requester}</smev:Code><smev:Name>Заявитель</smev:Name></smev:Recipient><smev:TypeCode>GSRV</smev:TypeCode><smev:Status>RESULT</smev:Status><smev:Date>2026-12-01T00:00:00</smev:Date><smev:ExchangeType>2</smev:ExchangeType></smev:Message><smev:MessageData><smev:AppData><d:DemoResponse xmlns:d="urn://rsmev/demo/provider/1.0"><d:Answer>Сведения найдены</d:Answer><d:Serial>{n}</d:Serial></d:DemoResponse></smev:AppData></smev:MessageData></smev:DemoResponse></soapenv:Body></soapenv:Envelope>
+"#
+    );
+    let opts = SignOptions::new(Profile::Smev2, &p.signer, p.certificate.der());
     match rsmev_signature::sign(unsigned.as_bytes(), &opts) {
         Ok(signed) => {
             let mut r = Response::new(Full::new(Bytes::from(signed)));

@@ -13,6 +13,7 @@ pub mod breaker;
 pub mod config;
 pub mod demo;
 pub mod metrics;
+pub mod node;
 pub mod pipeline;
 pub mod tls;
 
@@ -53,6 +54,8 @@ pub enum StartError {
     Listen { addr: SocketAddr, reason: String },
     #[error("TLS: {0}")]
     Tls(#[from] tls::TlsError),
+    #[error(transparent)]
+    Operator(#[from] node::OperatorError),
 }
 
 /// A TLS handshake that has not finished by then is dropped: a slow client may not hold a
@@ -71,6 +74,7 @@ pub struct State {
     client: Client<Connector, Full<Bytes>>,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     breakers: breaker::Breakers,
+    node: Option<node::NodeSigner>,
 }
 
 impl State {
@@ -115,6 +119,11 @@ impl State {
             None => None,
         };
         let config_breaker = config.breaker.clone();
+        let node = config
+            .operator
+            .as_ref()
+            .map(node::NodeSigner::load)
+            .transpose()?;
         Ok(Arc::new(State {
             permits: Semaphore::new(config.max_in_flight),
             config,
@@ -124,6 +133,7 @@ impl State {
             client,
             acceptor,
             breakers: breaker::Breakers::new(config_breaker.threshold, config_breaker.cooldown),
+            node,
         }))
     }
 
@@ -488,6 +498,21 @@ async fn exchange_admitted(
         Ok(d) => d,
         Err(r) => return refuse(state, started, peer, r, soap, "1.2"),
     };
+    // SMEV 2: the node's own header and signature on what it relays (ЭП-РСМЭВ).
+    let body = match (&state.node, decision.smev2) {
+        (Some(node), true) => match node.sign(
+            &body,
+            snapshot.node().code(),
+            rsmev_signature::Smev2MessageClass::Request,
+        ) {
+            Ok(signed) => Bytes::from(signed),
+            Err(e) => {
+                let r = Refusal::new(FaultCode::Internal, format!("node signature: {e}"));
+                return refuse(state, started, peer, r, soap, "1.2");
+            }
+        },
+        _ => body,
+    };
     relay(
         state,
         started,
@@ -655,6 +680,24 @@ async fn relay(
         return refuse(state, started, peer, r, soap, &decision.smev3_version);
     }
     count(UpstreamResult::Ok);
+    // The answer, too, passes this node on its way back.
+    let answer = match (&state.node, decision.smev2) {
+        (Some(node), true) => match node.sign(
+            &answer,
+            snapshot.node().code(),
+            rsmev_signature::Smev2MessageClass::Response,
+        ) {
+            Ok(signed) => Bytes::from(signed),
+            Err(e) => {
+                let r = refusal(
+                    FaultCode::Internal,
+                    format!("node signature on the answer: {e}"),
+                );
+                return refuse(state, started, peer, r, soap, &decision.smev3_version);
+            }
+        },
+        _ => answer,
+    };
     let labels = ExchangeLabels {
         outcome: Outcome::Relayed,
         code: Code(None),

@@ -61,6 +61,8 @@ pub struct Decision {
     pub sender: String,
     pub soap12: bool,
     pub smev3_version: String,
+    /// SMEV 2: the node adds its own header and signature to what it relays.
+    pub smev2: bool,
 }
 
 /// The verifiers for both protocols, sharing one certificate cache and trust store.
@@ -105,6 +107,7 @@ pub fn decide(
     let exchange = rsmev_envelope::exchange(&verified)
         .map_err(|e| Refusal::new(e.fault_code(), e.to_string()))?;
     let (soap12, smev3_version) = versions(&exchange, body);
+    let smev2 = matches!(exchange.protocol, rsmev_envelope::Protocol::Smev2 { .. });
     // A message federal SMEV forwards to this node carries SMEV's own signature (SMEV 3
     // SMEVSignature, SMEV 2 a node actor): it is routed to a regional provider; anything else
     // is a participant's request and is authorized against the access matrix.
@@ -128,6 +131,7 @@ pub fn decide(
             sender: "federal SMEV".to_string(),
             soap12,
             smev3_version,
+            smev2,
         });
     }
     let authorized = snapshot
@@ -150,6 +154,7 @@ pub fn decide(
         sender: authorized.system().mnemonic().to_string(),
         soap12,
         smev3_version,
+        smev2,
     })
 }
 

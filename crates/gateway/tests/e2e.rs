@@ -200,12 +200,7 @@ async fn provider_with(name: &str, delay: Duration) -> RunningProvider {
     let (signer, certificate) = key(name);
     rsmev_gateway::demo::serve(
         "127.0.0.1:0".parse().unwrap(),
-        Provider {
-            signer,
-            certificate,
-            delay,
-            served: AtomicU64::new(0),
-        },
+        Provider::new(signer, certificate, delay),
     )
     .await
     .unwrap()

@@ -4,7 +4,6 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -86,12 +85,7 @@ async fn tls_listener_with_client_certificates_and_https_upstream() {
     .unwrap();
     let provider = rsmev_gateway::demo::serve_with_tls(
         "127.0.0.1:0".parse().unwrap(),
-        Provider {
-            signer,
-            certificate,
-            delay: Duration::ZERO,
-            served: AtomicU64::new(0),
-        },
+        Provider::new(signer, certificate, Duration::ZERO),
         Some(provider_tls),
     )
     .await
