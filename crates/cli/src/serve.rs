@@ -13,9 +13,12 @@ use crate::read_file;
 fn logging() {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RSMEV_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    // Logs go to stderr; colour only on a terminal (a log file gets plain text).
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
 }
 

@@ -435,10 +435,46 @@ async fn exchange(
             "1.2",
         );
     };
-    state.metrics.in_flight.inc();
+    // The exchange may be dropped mid-way (the client hung up): the guard still takes it off
+    // the in-flight gauge and counts it, so nothing disappears from the metrics.
+    let mut guard = InFlight::new(state);
     let response = exchange_admitted(state, req, peer, started, client_cert).await;
-    state.metrics.in_flight.dec();
+    guard.finished = true;
     response
+}
+
+struct InFlight<'s> {
+    state: &'s State,
+    finished: bool,
+}
+
+impl<'s> InFlight<'s> {
+    fn new(state: &'s State) -> InFlight<'s> {
+        state.metrics.in_flight.inc();
+        InFlight {
+            state,
+            finished: false,
+        }
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.state.metrics.in_flight.dec();
+        if !self.finished {
+            self.state
+                .metrics
+                .exchanges
+                .get_or_create(&ExchangeLabels {
+                    outcome: Outcome::Cancelled,
+                    code: Code(None),
+                    service: "none".into(),
+                    environment: "unknown",
+                })
+                .inc();
+            tracing::info!("exchange cancelled: the client went away before the answer");
+        }
+    }
 }
 
 async fn exchange_admitted(
@@ -484,14 +520,7 @@ async fn exchange_admitted(
             return refuse(state, started, peer, refusal, SoapVersion::Soap11, "1.2");
         }
     };
-    let soap = if body
-        .windows(rsmev_fault::soap::SOAP12.len())
-        .any(|w| w == rsmev_fault::soap::SOAP12.as_bytes())
-    {
-        SoapVersion::Soap12
-    } else {
-        SoapVersion::Soap11
-    };
+    let soap = pipeline::soap_version(&body);
     let snapshot = state.registry.snapshot();
     let now = SystemTime::now();
     let decision = match pipeline::decide(&state.verifiers, &snapshot, &body, now, client_cert) {

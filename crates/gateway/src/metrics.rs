@@ -9,13 +9,28 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use rsmev_fault::FaultCode;
 
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+/// Label values as Prometheus writes them: lower case.
+macro_rules! label_values {
+    ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
+        impl EncodeLabelValue for $t {
+            fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {
+                use std::fmt::Write;
+                encoder.write_str(match self { $(<$t>::$v => $s),* })
+            }
+        }
+    };
+}
+
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub enum Outcome {
     /// Relayed, and the answer passed its checks.
     Relayed,
     /// Refused by the gateway with a fault.
     Refused,
+    /// The client went away before the answer.
+    Cancelled,
 }
+label_values!(Outcome { Relayed => "relayed", Refused => "refused", Cancelled => "cancelled" });
 
 /// A fault code as a label value (`RSMEV-…`), or `none`.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
@@ -43,7 +58,7 @@ pub struct UpstreamLabels {
     pub result: UpstreamResult,
 }
 
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub enum UpstreamResult {
     Ok,
     /// Not attempted: the upstream's circuit is open.
@@ -54,17 +69,26 @@ pub enum UpstreamResult {
     Unavailable,
     BadAnswer,
 }
+label_values!(UpstreamResult {
+    Ok => "ok",
+    CircuitOpen => "circuit_open",
+    ConnectRetried => "connect_retried",
+    Timeout => "timeout",
+    Unavailable => "unavailable",
+    BadAnswer => "bad_answer",
+});
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReloadLabels {
     pub result: ReloadResult,
 }
 
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq, EncodeLabelValue)]
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
 pub enum ReloadResult {
     Applied,
     Refused,
 }
+label_values!(ReloadResult { Applied => "applied", Refused => "refused" });
 
 pub struct Metrics {
     pub registry: Registry,

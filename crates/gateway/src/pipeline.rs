@@ -91,7 +91,32 @@ impl Verifiers {
 }
 
 fn memchr_find(hay: &[u8], needle: &[u8]) -> bool {
-    hay.windows(needle.len()).any(|w| w == needle)
+    memchr::memmem::find(hay, needle).is_some()
+}
+
+/// The SOAP version of an envelope, from its root start tag only: the envelope namespace is
+/// declared there, and content further in (which may well mention the other namespace) has
+/// no say.
+pub fn soap_version(body: &[u8]) -> rsmev_fault::soap::SoapVersion {
+    use rsmev_fault::soap::SoapVersion;
+    // Skip the XML declaration, comments and PIs before the root.
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b'<', &body[at..]) {
+        let start = at + i;
+        match body.get(start + 1) {
+            Some(b'?' | b'!') => at = start + 1,
+            Some(_) => {
+                let end = memchr::memchr(b'>', &body[start..]).map_or(body.len(), |e| start + e);
+                return if memchr_find(&body[start..end], rsmev_fault::soap::SOAP12.as_bytes()) {
+                    SoapVersion::Soap12
+                } else {
+                    SoapVersion::Soap11
+                };
+            }
+            None => break,
+        }
+    }
+    SoapVersion::Soap11
 }
 
 /// Verifies and authorizes a request against the snapshot in force.
@@ -160,7 +185,7 @@ pub fn decide(
 
 /// The SOAP version and SMEV 3 version a fault to this caller should use.
 pub fn versions(exchange: &Exchange, body: &[u8]) -> (bool, String) {
-    let soap12 = memchr_find(body, rsmev_fault::soap::SOAP12.as_bytes());
+    let soap12 = soap_version(body) == rsmev_fault::soap::SoapVersion::Soap12;
     let v = match &exchange.protocol {
         rsmev_envelope::Protocol::Smev3 { version } => version.clone(),
         rsmev_envelope::Protocol::Smev2 { .. } => "1.2".to_string(),
@@ -210,5 +235,24 @@ pub fn check_answer(
             FaultCode::UpstreamUnavailable,
             format!("the answer is not signed by an information system of provider {provider}"),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsmev_fault::soap::SoapVersion;
+
+    #[test]
+    fn soap_version_from_the_root_only() {
+        let v12 = r#"<?xml version="1.0"?><!-- c --><e:Envelope xmlns:e="http://www.w3.org/2003/05/soap-envelope"><e:Body/></e:Envelope>"#;
+        assert_eq!(soap_version(v12.as_bytes()), SoapVersion::Soap12);
+        let v11_mentions_12 = r#"<e:Envelope xmlns:e="http://schemas.xmlsoap.org/soap/envelope/"><e:Body><x>http://www.w3.org/2003/05/soap-envelope</x></e:Body></e:Envelope>"#;
+        assert_eq!(
+            soap_version(v11_mentions_12.as_bytes()),
+            SoapVersion::Soap11
+        );
+        assert_eq!(soap_version(b"not xml"), SoapVersion::Soap11);
+        assert_eq!(soap_version(b""), SoapVersion::Soap11);
     }
 }

@@ -378,7 +378,7 @@ async fn signed_request_through_the_bus_and_back() {
     assert!(wsdl.contains("soapAction=\"urn:SendRequest\""));
     let metrics = bus.get_admin("/metrics").await;
     assert!(
-        metrics.contains(r#"rsmev_exchanges_total{outcome="Relayed",code="none",service="SID0004401",environment="test"} 1"#),
+        metrics.contains(r#"rsmev_exchanges_total{outcome="relayed",code="none",service="SID0004401",environment="test"} 1"#),
         "{metrics}"
     );
     bus.stop().await;
@@ -502,7 +502,7 @@ async fn refusals_each_get_their_fault_and_metric() {
         "RSMEV-XML-TOO-LARGE",
     ] {
         assert!(
-            metrics.contains(&format!(r#"outcome="Refused",code="{code}""#)),
+            metrics.contains(&format!(r#"outcome="refused",code="{code}""#)),
             "{code} not counted:\n{metrics}"
         );
     }
@@ -544,11 +544,11 @@ async fn reload_applies_whole_or_not_at_all() {
     fault(&bus.post(request).await, "RSMEV-REG-ACCESS-DENIED");
     let metrics = bus.get_admin("/metrics").await;
     assert!(
-        metrics.contains(r#"rsmev_registry_reloads_total{result="Refused"} 1"#),
+        metrics.contains(r#"rsmev_registry_reloads_total{result="refused"} 1"#),
         "{metrics}"
     );
     assert!(
-        metrics.contains(r#"rsmev_registry_reloads_total{result="Applied"} 1"#),
+        metrics.contains(r#"rsmev_registry_reloads_total{result="applied"} 1"#),
         "{metrics}"
     );
     bus.stop().await;
@@ -672,12 +672,50 @@ async fn circuit_opens_on_a_dead_provider() {
     assert_eq!(bus.post(sign("participant-gost256", REQUEST)).await.0, 200);
     let metrics = bus.get_admin("/metrics").await;
     assert!(
-        metrics.contains(r#"service="SID0004403",result="CircuitOpen"} 1"#),
+        metrics.contains(r#"service="SID0004403",result="circuit_open"} 1"#),
         "{metrics}"
     );
     assert!(
-        metrics.contains(r#"service="SID0004403",result="ConnectRetried"} 5"#),
+        metrics.contains(r#"service="SID0004403",result="connect_retried"} 5"#),
         "{metrics}"
     );
+    bus.stop().await;
+}
+
+/// A client that hangs up mid-exchange: the exchange leaves the in-flight gauge and is
+/// counted as cancelled.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_hangs_up_is_counted() {
+    let bus = bus().await;
+    let slow = REQUEST.replace(
+        "urn://x-artefacts-gibdd-gov-ru/breach/root/1.0",
+        "urn://example/slow/1.0",
+    );
+    let body = sign("participant-gost256", &slow);
+    let addr = bus.gateway.addr;
+    let hung_up = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let head = format!(
+            "POST /ws HTTP/1.1\r\nHost: rsmev\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        s.write_all(&body).await.unwrap();
+        // Gone before the slow provider answers.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        drop(s);
+    });
+    hung_up.await.unwrap();
+    let mut metrics = String::new();
+    for _ in 0..50 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        metrics = bus.get_admin("/metrics").await;
+        if metrics.contains("rsmev_in_flight 0") && metrics.contains(r#"outcome="cancelled""#) {
+            break;
+        }
+    }
+    assert!(metrics.contains("rsmev_in_flight 0"), "{metrics}");
+    assert!(metrics.contains(r#"outcome="cancelled""#), "{metrics}");
     bus.stop().await;
 }
