@@ -578,39 +578,29 @@ async fn relay(
             })
             .inc();
     };
-    let refusal = |code, reason: String| Refusal {
-        code,
-        reason,
-        service: decision.sid.clone(),
-        environment: Some(decision.environment),
-        message_id: decision.message_id.clone(),
-        sender: Some(decision.sender.clone()),
+    // Every refusal from here on knows the decision: service, environment, sender.
+    let fail = |code, reason: String| {
+        let r = Refusal {
+            code,
+            reason,
+            service: decision.sid.clone(),
+            environment: Some(decision.environment),
+            message_id: decision.message_id.clone(),
+            sender: Some(decision.sender.clone()),
+        };
+        refuse(state, started, peer, r, soap, &decision.smev3_version)
     };
     let uri: http::Uri = match decision.upstream.parse() {
         Ok(u) => u,
         Err(e) => {
-            return refuse(
-                state,
-                started,
-                peer,
-                refusal(FaultCode::Internal, format!("upstream URL: {e}")),
-                soap,
-                &decision.smev3_version,
-            );
+            return fail(FaultCode::Internal, format!("upstream URL: {e}"));
         }
     };
     if let breaker::Admit::Refuse(why) = state.breakers.admit(&decision.upstream, Instant::now()) {
         count(UpstreamResult::CircuitOpen);
-        return refuse(
-            state,
-            started,
-            peer,
-            refusal(
-                FaultCode::UpstreamUnavailable,
-                format!("{}: {why}", decision.upstream),
-            ),
-            soap,
-            &decision.smev3_version,
+        return fail(
+            FaultCode::UpstreamUnavailable,
+            format!("{}: {why}", decision.upstream),
         );
     }
     let build = || {
@@ -651,35 +641,21 @@ async fn relay(
         Err(_) => {
             count(UpstreamResult::Timeout);
             state.breakers.failure(&decision.upstream, Instant::now());
-            return refuse(
-                state,
-                started,
-                peer,
-                refusal(
-                    FaultCode::UpstreamTimeout,
-                    format!(
-                        "{} did not answer within {} ms",
-                        decision.upstream,
-                        decision.timeout.as_millis()
-                    ),
+            return fail(
+                FaultCode::UpstreamTimeout,
+                format!(
+                    "{} did not answer within {} ms",
+                    decision.upstream,
+                    decision.timeout.as_millis()
                 ),
-                soap,
-                &decision.smev3_version,
             );
         }
         Ok(Err(e)) => {
             count(UpstreamResult::Unavailable);
             state.breakers.failure(&decision.upstream, Instant::now());
-            return refuse(
-                state,
-                started,
-                peer,
-                refusal(
-                    FaultCode::UpstreamUnavailable,
-                    format!("{}: {e}", decision.upstream),
-                ),
-                soap,
-                &decision.smev3_version,
+            return fail(
+                FaultCode::UpstreamUnavailable,
+                format!("{}: {e}", decision.upstream),
             );
         }
         Ok(Ok(x)) => x,
@@ -687,16 +663,9 @@ async fn relay(
     if !status.is_success() {
         count(UpstreamResult::Unavailable);
         state.breakers.failure(&decision.upstream, Instant::now());
-        return refuse(
-            state,
-            started,
-            peer,
-            refusal(
-                FaultCode::UpstreamUnavailable,
-                format!("{} answered HTTP {status}", decision.upstream),
-            ),
-            soap,
-            &decision.smev3_version,
+        return fail(
+            FaultCode::UpstreamUnavailable,
+            format!("{} answered HTTP {status}", decision.upstream),
         );
     }
     // The upstream answered: its circuit is healthy, whatever the answer's own merits.
@@ -704,9 +673,7 @@ async fn relay(
     let snapshot = state.registry.snapshot();
     if let Err(r) = pipeline::check_answer(&state.verifiers, &snapshot, &decision, &answer) {
         count(UpstreamResult::BadAnswer);
-        let mut r = refusal(r.code, r.reason);
-        r.code = FaultCode::UpstreamUnavailable;
-        return refuse(state, started, peer, r, soap, &decision.smev3_version);
+        return fail(FaultCode::UpstreamUnavailable, r.reason);
     }
     count(UpstreamResult::Ok);
     // The answer, too, passes this node on its way back.
@@ -718,11 +685,10 @@ async fn relay(
         ) {
             Ok(signed) => Bytes::from(signed),
             Err(e) => {
-                let r = refusal(
+                return fail(
                     FaultCode::Internal,
                     format!("node signature on the answer: {e}"),
                 );
-                return refuse(state, started, peer, r, soap, &decision.smev3_version);
             }
         },
         _ => answer,

@@ -3,57 +3,25 @@
 //! the provider's signed answer and returns it; every refusal comes back as the right SOAP
 //! fault and shows in the metrics. Keys and certificates: certs-test/.
 
+mod common;
+
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use bytes::Bytes;
+use common::*;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use rsmev_crypto::{PrivateKey, SoftwareSigner};
 use rsmev_gateway::demo::{Provider, RunningProvider};
 use rsmev_gateway::{GatewayConfig, Running, State};
-use rsmev_pki::{Certificate, TrustStore};
-use rsmev_signature::{Profile, SignOptions, Trust, Verifier};
+use rsmev_pki::TrustStore;
+use rsmev_signature::{Profile, Trust, Verifier};
 
 const REQUEST: &str = include_str!("../../signature/tests/data/smev3-send-request-unsigned.xml");
-
-fn certs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs-test")
-}
-
-fn key(name: &str) -> (SoftwareSigner, Certificate) {
-    let pem = std::fs::read(certs().join(format!("{name}.key.pem"))).unwrap();
-    let signer =
-        SoftwareSigner::with_default_algorithm(PrivateKey::from_pem(&pem).unwrap()).unwrap();
-    let cert = std::fs::read(certs().join(format!("{name}.cert.pem"))).unwrap();
-    (signer, Certificate::from_pem(&cert).unwrap())
-}
-
-fn sign(name: &str, doc: &str) -> Vec<u8> {
-    let (signer, cert) = key(name);
-    rsmev_signature::sign(
-        doc.as_bytes(),
-        &SignOptions::new(Profile::Smev3, &signer, cert.der()),
-    )
-    .unwrap()
-}
-
-fn temp_dir(tag: &str) -> PathBuf {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "rsmev-gateway-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 /// A registry: MFC440001 (GOST-256 key) may call the ГИБДД service in test only; GIBD44001
 /// (GOST-512 key) provides it; an RSA system's key was replaced (its window is over); the

@@ -3,35 +3,24 @@
 //! provider's signed answer comes back with the node's signature added too. Every signature on
 //! both messages verifies.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use common::*;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use rsmev_crypto::{PrivateKey, SoftwareSigner};
 use rsmev_gateway::demo::Provider;
 use rsmev_gateway::{GatewayConfig, State};
-use rsmev_pki::{Certificate, TrustStore};
-use rsmev_signature::{Profile, Role, SignOptions, Trust, Verifier};
+use rsmev_pki::TrustStore;
+use rsmev_signature::{Profile, Role, Trust, Verifier};
 
 const REQUEST: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
 <soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:smev="http://smev.gosuslugi.ru/rev120315" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><soapenv:Header></soapenv:Header><soapenv:Body wsu:Id="body"><b:BreachRequest xmlns:b="urn://example/breach-smev2/1.0"><smev:Message><smev:Sender><smev:Code>MFC440001</smev:Code><smev:Name>МФЦ</smev:Name></smev:Sender><smev:Recipient><smev:Code>GIBD44001</smev:Code><smev:Name>ГИБДД</smev:Name></smev:Recipient><smev:Service><smev:Mnemonic>BREACH01</smev:Mnemonic><smev:Version>1.00</smev:Version></smev:Service><smev:TypeCode>GSRV</smev:TypeCode><smev:Status>REQUEST</smev:Status><smev:Date>2026-12-01T10:00:00</smev:Date><smev:ExchangeType>2</smev:ExchangeType><smev:TestMsg>test</smev:TestMsg></smev:Message><smev:MessageData><smev:AppData><b:RegNum>А123ВС77</b:RegNum></smev:AppData></smev:MessageData></b:BreachRequest></soapenv:Body></soapenv:Envelope>"#;
-
-fn certs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs-test")
-}
-
-fn key(name: &str) -> (SoftwareSigner, Certificate) {
-    let pem = std::fs::read(certs().join(format!("{name}.key.pem"))).unwrap();
-    let signer =
-        SoftwareSigner::with_default_algorithm(PrivateKey::from_pem(&pem).unwrap()).unwrap();
-    let cert = std::fs::read(certs().join(format!("{name}.cert.pem"))).unwrap();
-    (signer, Certificate::from_pem(&cert).unwrap())
-}
 
 fn roles(doc: &[u8]) -> Vec<Role> {
     let store = Arc::new(TrustStore::load(certs().join("trust-all")).unwrap());
@@ -139,12 +128,7 @@ cert = "{cert}"
     .await
     .unwrap();
 
-    let (signer, cert) = key("participant-gost256");
-    let request = rsmev_signature::sign(
-        REQUEST.as_bytes(),
-        &SignOptions::new(Profile::Smev2, &signer, cert.der()),
-    )
-    .unwrap();
+    let request = sign_with("participant-gost256", REQUEST, Profile::Smev2);
     let client: Client<HttpConnector, Full<Bytes>> =
         Client::builder(TokioExecutor::new()).build(HttpConnector::new());
     let req = http::Request::post(format!("http://{}/ws", gateway.addr))

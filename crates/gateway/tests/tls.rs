@@ -2,37 +2,25 @@
 //! certificate from the test RSA CA, speaks HTTP/2 or HTTP/1.1 by ALPN, and relays to a
 //! provider over https trusting only the configured CA.
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
+use common::*;
 use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use rsmev_crypto::{PrivateKey, SoftwareSigner};
 use rsmev_gateway::config::ServerTls;
 use rsmev_gateway::demo::Provider;
 use rsmev_gateway::{GatewayConfig, State};
-use rsmev_pki::Certificate;
-use rsmev_signature::{Profile, SignOptions};
+use rsmev_signature::Profile;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 
 const REQUEST: &str = include_str!("../../signature/tests/data/smev3-send-request-unsigned.xml");
-
-fn certs() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs-test")
-}
-
-fn key(name: &str) -> (SoftwareSigner, Certificate) {
-    let pem = std::fs::read(certs().join(format!("{name}.key.pem"))).unwrap();
-    let signer =
-        SoftwareSigner::with_default_algorithm(PrivateKey::from_pem(&pem).unwrap()).unwrap();
-    let cert = std::fs::read(certs().join(format!("{name}.cert.pem"))).unwrap();
-    (signer, Certificate::from_pem(&cert).unwrap())
-}
 
 fn client_tls(with_cert: bool) -> rustls::ClientConfig {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
@@ -179,12 +167,7 @@ ca = "{ca}"
     let gateway = rsmev_gateway::start(State::new(config).unwrap())
         .await
         .unwrap();
-    let (signer, cert) = key("participant-gost256");
-    let body = rsmev_signature::sign(
-        REQUEST.as_bytes(),
-        &SignOptions::new(Profile::Smev3, &signer, cert.der()),
-    )
-    .unwrap();
+    let body = sign_with("participant-gost256", REQUEST, Profile::Smev3);
     let url = format!("https://localhost:{}/ws", gateway.addr.port());
     for http2_only in [false, true] {
         let req = http::Request::post(&url)
