@@ -33,46 +33,27 @@ fn registry(
     impostor: SocketAddr,
     grant_envs: &str,
 ) -> String {
-    let c = |n: &str| certs().join(format!("{n}.cert.pem")).display().to_string();
-    format!(
-        r#"
-[node]
-code = "44"
-name = "test node"
-
-[federal]
-certificates = [ {{ file = "{operator}" }} ]
-[federal.endpoints]
-test = "http://{down}/federal"
-
-[[participants]]
-id = "mfc44"
-name = "МФЦ"
-ogrn = "1024400534577"
-region = "44"
-[[participants.systems]]
-mnemonic = "MFC440001"
-name = "АИС МФЦ"
-[[participants.systems.certificates]]
-file = "{gost256}"
-[[participants.systems]]
+    let rsa = certs()
+        .join("participant-rsa.cert.pem")
+        .display()
+        .to_string();
+    let extra = format!(
+        r#"[[participants.systems]]
 mnemonic = "MFC440009"
 name = "old system"
 [[participants.systems.certificates]]
 file = "{rsa}"
 valid_until = "2026-01-02T00:00:00Z"
-
-[[participants]]
-id = "gibdd44"
-name = "ГИБДД"
-ogrn = "1024400527000"
-region = "44"
-[[participants.systems]]
-mnemonic = "GIBD44001"
-name = "ИС ГИБДД"
-[[participants.systems.certificates]]
-file = "{gost512}"
-
+"#
+    );
+    let head = registry_head(
+        "operator-gost256",
+        &format!("http://{down}/federal"),
+        "",
+        &extra,
+    );
+    format!(
+        r#"{head}
 [[services]]
 sid = "SID0004401"
 name = "Штрафы"
@@ -143,10 +124,6 @@ system = "MFC440009"
 service = "SID0004401"
 environments = ["test", "prod"]
 "#,
-        operator = c("operator-gost256"),
-        gost256 = c("participant-gost256"),
-        gost512 = c("participant-gost512"),
-        rsa = c("participant-rsa"),
     )
 }
 

@@ -49,37 +49,12 @@ async fn smev2_request_and_answer_carry_the_node_signature() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let c = |n: &str| certs().join(n).display().to_string();
+    let head = registry_head("operator-rsa", "http://127.0.0.1:9/federal", "", "");
     std::fs::write(
         dir.join("registry.toml"),
         format!(
             r#"
-[node]
-code = "44"
-name = "РСМЭВ 44"
-[federal]
-certificates = [ {{ file = "{federal}" }} ]
-[federal.endpoints]
-test = "http://127.0.0.1:9/federal"
-[[participants]]
-id = "mfc44"
-name = "МФЦ"
-ogrn = "1024400534577"
-region = "44"
-[[participants.systems]]
-mnemonic = "MFC440001"
-name = "АИС МФЦ"
-[[participants.systems.certificates]]
-file = "{gost256}"
-[[participants]]
-id = "gibdd44"
-name = "ГИБДД"
-ogrn = "1024400527000"
-region = "44"
-[[participants.systems]]
-mnemonic = "GIBD44001"
-name = "ИС ГИБДД"
-[[participants.systems.certificates]]
-file = "{gost512}"
+{head}
 [[services]]
 sid = "SID0004401"
 name = "Штрафы"
@@ -95,9 +70,7 @@ system = "MFC440001"
 service = "SID0004401"
 environments = ["test"]
 "#,
-            federal = c("operator-rsa.cert.pem"),
-            gost256 = c("participant-gost256.cert.pem"),
-            gost512 = c("participant-gost512.cert.pem"),
+            head = head,
             provider = provider.addr,
         ),
     )

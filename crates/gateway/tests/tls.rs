@@ -83,38 +83,21 @@ async fn tls_listener_with_client_certificates_and_https_upstream() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let c = |n: &str| certs().join(n).display().to_string();
+    // MFC440001 is bound to its TLS client certificate.
+    let head = registry_head(
+        "operator-gost256",
+        "https://127.0.0.1:9/federal",
+        &format!(
+            "tls_client_certificates = [ {{ file = \"{}\" }} ]",
+            c("tls-client-mfc.cert.pem")
+        ),
+        "",
+    );
     std::fs::write(
         dir.join("registry.toml"),
         format!(
             r#"
-[node]
-code = "44"
-name = "tls test"
-[federal]
-certificates = [ {{ file = "{operator}" }} ]
-[federal.endpoints]
-test = "https://127.0.0.1:9/federal"
-[[participants]]
-id = "mfc44"
-name = "МФЦ"
-ogrn = "1024400534577"
-region = "44"
-[[participants.systems]]
-mnemonic = "MFC440001"
-name = "АИС МФЦ"
-tls_client_certificates = [ {{ file = "{tls_client}" }} ]
-[[participants.systems.certificates]]
-file = "{gost256}"
-[[participants]]
-id = "gibdd44"
-name = "ГИБДД"
-ogrn = "1024400527000"
-region = "44"
-[[participants.systems]]
-mnemonic = "GIBD44001"
-name = "ИС ГИБДД"
-[[participants.systems.certificates]]
-file = "{gost512}"
+{head}
 [[services]]
 sid = "SID0004401"
 name = "Штрафы"
@@ -130,10 +113,7 @@ system = "MFC440001"
 service = "SID0004401"
 environments = ["test"]
 "#,
-            operator = c("operator-gost256.cert.pem"),
-            gost256 = c("participant-gost256.cert.pem"),
-            gost512 = c("participant-gost512.cert.pem"),
-            tls_client = c("tls-client-mfc.cert.pem"),
+            head = head,
             port = provider.addr.port(),
         ),
     )

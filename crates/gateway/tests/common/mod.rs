@@ -46,3 +46,55 @@ pub fn temp_dir(tag: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// The registry's head every gateway test shares: node 44; federal SMEV signing with
+/// `federal_cert` at `federal_url`; МФЦ's system MFC440001 signing with participant-gost256
+/// (`mfc_keys`: more keys of MFC440001's table; `mfc_extra`: more systems of МФЦ); ГИБДД's
+/// system GIBD44001 (the provider) signing with participant-gost512. Services and grants
+/// follow.
+pub fn registry_head(
+    federal_cert: &str,
+    federal_url: &str,
+    mfc_keys: &str,
+    mfc_extra: &str,
+) -> String {
+    let c = |n: &str| certs().join(format!("{n}.cert.pem")).display().to_string();
+    format!(
+        r#"
+[node]
+code = "44"
+name = "РСМЭВ 44"
+
+[federal]
+certificates = [ {{ file = "{federal}" }} ]
+[federal.endpoints]
+test = "{federal_url}"
+
+[[participants]]
+id = "mfc44"
+name = "МФЦ"
+ogrn = "1024400534577"
+region = "44"
+[[participants.systems]]
+mnemonic = "MFC440001"
+name = "АИС МФЦ"
+{mfc_keys}
+[[participants.systems.certificates]]
+file = "{gost256}"
+{mfc_extra}
+[[participants]]
+id = "gibdd44"
+name = "ГИБДД"
+ogrn = "1024400527000"
+region = "44"
+[[participants.systems]]
+mnemonic = "GIBD44001"
+name = "ИС ГИБДД"
+[[participants.systems.certificates]]
+file = "{gost512}"
+"#,
+        federal = c(federal_cert),
+        gost256 = c("participant-gost256"),
+        gost512 = c("participant-gost512"),
+    )
+}
