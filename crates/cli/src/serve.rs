@@ -10,16 +10,21 @@ use rsmev_pki::Certificate;
 
 use crate::read_file;
 
-fn logging() {
+/// Logs go to stderr through a background writer, so a slow log pipe never stalls a worker
+/// thread in the middle of an exchange (lines beyond its buffer are dropped and counted by the
+/// writer, not waited for). Colour only on a terminal. Keep the guard until exit: it flushes.
+fn logging() -> tracing_appender::non_blocking::WorkerGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RSMEV_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // Logs go to stderr; colour only on a terminal (a log file gets plain text).
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let (writer, guard) = tracing_appender::non_blocking(std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_target(false)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(writer)
+        .with_ansi(ansi)
         .try_init();
+    guard
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime> {
@@ -34,7 +39,7 @@ pub fn serve(args: &[String]) -> Result<()> {
         [flag, file] if flag == "--config" => PathBuf::from(file),
         _ => bail!("usage: rsmev serve --config FILE\n{}", crate::USAGE),
     };
-    logging();
+    let _logs = logging();
     let config = GatewayConfig::load(&config)?;
     runtime()?.block_on(async move {
         let state = State::new(config).context("starting the gateway")?;
@@ -95,7 +100,7 @@ pub fn demo_provider(args: &[String]) -> Result<()> {
     let certificate = Certificate::from_pem(&read_file(&cert_path, 1 << 20)?)
         .with_context(|| cert_path.clone())?;
     let signer = SoftwareSigner::with_default_algorithm(key).context("--key")?;
-    logging();
+    let _logs = logging();
     runtime()?.block_on(async move {
         let provider =
             rsmev_gateway::demo::Provider::new(signer, certificate, Duration::from_millis(delay));
