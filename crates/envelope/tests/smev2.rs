@@ -9,21 +9,7 @@ use rsmev_fault::FaultCode;
 use rsmev_signature::{Profile, Role, SignOptions};
 
 /// The SMEV 2 message of crates/signature/tests/gost_interop.rs.
-const SMEV2: &str = r#"<?xml version="1.0" encoding="UTF-8"?>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:rev="http://smev.gosuslugi.ru/rev120315" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd">
-  <soapenv:Header></soapenv:Header>
-  <soapenv:Body wsu:Id="body">
-    <rev:queryINNFL>
-      <rev:Message>
-        <rev:Sender><rev:Code>MFC440001</rev:Code><rev:Name>МФЦ Костромской области</rev:Name></rev:Sender>
-        <rev:Recipient><rev:Code>FNS001001</rev:Code><rev:Name>ФНС</rev:Name></rev:Recipient>
-        <rev:TypeCode>GSRV</rev:TypeCode><rev:Date>2026-12-01T10:00:00</rev:Date>
-        <rev:ExchangeType>2</rev:ExchangeType><rev:TestMsg>test</rev:TestMsg>
-      </rev:Message>
-      <rev:MessageData><rev:AppData><rev:ФИО>Иванов Иван</rev:ФИО></rev:AppData></rev:MessageData>
-    </rev:queryINNFL>
-  </soapenv:Body>
-</soapenv:Envelope>"#;
+const SMEV2: &str = include_str!("../../signature/tests/data/smev2-request-unsigned.xml");
 
 const TEST_MSG: &str = "<rev:TestMsg>test</rev:TestMsg>";
 const RECIPIENT_END: &str = "</rev:Recipient>";

@@ -182,23 +182,28 @@ pub struct GatewayConfig {
     pub shutdown_grace: Duration,
 }
 
+/// Reads a file of at most `limit` bytes; one that grows while being read is still refused.
+pub(crate) fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    let file = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut buf = Vec::new();
+    #[allow(clippy::disallowed_methods)] // bounded by take()
+    file.take(limit + 1)
+        .read_to_end(&mut buf)
+        .map_err(|e| e.to_string())?;
+    if buf.len() as u64 > limit {
+        return Err(format!("larger than {limit} bytes"));
+    }
+    Ok(buf)
+}
+
 impl GatewayConfig {
     /// Reads and validates the file; paths in it are relative to its directory.
     pub fn load(path: &Path) -> Result<GatewayConfig, ConfigError> {
         let shown = path.display().to_string();
-        let meta = std::fs::metadata(path).map_err(|e| ConfigError::Read {
+        let text = read_bounded(path, 1 << 20).map_err(|reason| ConfigError::Read {
             path: shown.clone(),
-            reason: e.to_string(),
-        })?;
-        if meta.len() > 1 << 20 {
-            return Err(ConfigError::Invalid {
-                path: shown,
-                reason: "larger than 1 MiB".into(),
-            });
-        }
-        let text = std::fs::read(path).map_err(|e| ConfigError::Read {
-            path: shown.clone(),
-            reason: e.to_string(),
+            reason,
         })?;
         let text = String::from_utf8(text).map_err(|_| ConfigError::Invalid {
             path: shown.clone(),

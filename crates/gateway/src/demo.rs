@@ -7,7 +7,7 @@ use std::convert::Infallible;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use http::{Request, Response, StatusCode, header};
@@ -145,7 +145,12 @@ async fn answer(p: &Provider, req: Request<Incoming>) -> Response<Full<Bytes>> {
         })
         .unwrap_or("1.1");
     let n = p.served.fetch_add(1, Ordering::Relaxed);
-    let unsigned = response(version, &message_id(n), request_id, n);
+    let unsigned = response(
+        version,
+        &crate::node::message_id(SystemTime::now(), n),
+        request_id,
+        n,
+    );
     let opts = SignOptions::new(Profile::Smev3, &p.signer, p.certificate.der());
     match rsmev_signature::sign(unsigned.as_bytes(), &opts) {
         Ok(signed) => {
@@ -216,18 +221,4 @@ fn response(version: &str, id: &str, to: &str, n: u64) -> String {
 <soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/" xmlns:ns="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/{version}" xmlns:ns2="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/{version}"><soap:Body><ns:SendResponseRequest><ns:SenderProvidedResponseData Id="SIGNED_BY_PROVIDER"><ns:MessageID>{id}</ns:MessageID><ns:To>{to}</ns:To><ns2:MessagePrimaryContent><d:DemoResponse xmlns:d="urn://rsmev/demo/provider/1.0"><d:RequestMessageID>{to}</d:RequestMessageID><d:Answer>Сведения найдены</d:Answer><d:Serial>{n}</d:Serial></d:DemoResponse></ns2:MessagePrimaryContent></ns:SenderProvidedResponseData></ns:SendResponseRequest></soap:Body></soap:Envelope>
 "#
     )
-}
-
-/// An RFC 4122 version-1 style identifier (time-based, lower case), as SMEV 3 wants message ids.
-fn message_id(n: u64) -> String {
-    // 100 ns intervals since 1582-10-15.
-    let since_epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    let t = (since_epoch.as_nanos() / 100) as u64 + 0x01B2_1DD2_1381_4000 + (n & 0xFF);
-    let time_low = t & 0xFFFF_FFFF;
-    let time_mid = (t >> 32) & 0xFFFF;
-    let time_hi = ((t >> 48) & 0x0FFF) | 0x1000;
-    let clock = 0x8000 | (n >> 8) & 0x3FFF;
-    format!("{time_low:08x}-{time_mid:04x}-{time_hi:04x}-{clock:04x}-0242ac120002")
 }

@@ -25,12 +25,8 @@ pub struct OperatorError(String);
 impl NodeSigner {
     pub fn load(o: &Operator) -> Result<NodeSigner, OperatorError> {
         let read = |p: &std::path::Path| {
-            let meta =
-                std::fs::metadata(p).map_err(|e| OperatorError(format!("{}: {e}", p.display())))?;
-            if meta.len() > 1 << 20 {
-                return Err(OperatorError(format!("{}: larger than 1 MiB", p.display())));
-            }
-            std::fs::read(p).map_err(|e| OperatorError(format!("{}: {e}", p.display())))
+            crate::config::read_bounded(p, 1 << 20)
+                .map_err(|e| OperatorError(format!("{}: {e}", p.display())))
         };
         let key = PrivateKey::from_pem(&read(&o.key)?)
             .map_err(|e| OperatorError(format!("{}: {e}", o.key.display())))?;

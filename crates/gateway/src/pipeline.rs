@@ -59,7 +59,6 @@ pub struct Decision {
     pub environment: Environment,
     pub message_id: Option<String>,
     pub sender: String,
-    pub soap12: bool,
     pub smev3_version: String,
     /// SMEV 2: the node adds its own header and signature to what it relays.
     pub smev2: bool,
@@ -131,7 +130,7 @@ pub fn decide(
     let verified = verifier.verify(body)?;
     let exchange = rsmev_envelope::exchange(&verified)
         .map_err(|e| Refusal::new(e.fault_code(), e.to_string()))?;
-    let (soap12, smev3_version) = versions(&exchange, body);
+    let smev3_version = smev3_version(&exchange);
     let smev2 = matches!(exchange.protocol, rsmev_envelope::Protocol::Smev2 { .. });
     // A message federal SMEV forwards to this node carries SMEV's own signature (SMEV 3
     // SMEVSignature, SMEV 2 a node actor): it is routed to a regional provider; anything else
@@ -154,7 +153,6 @@ pub fn decide(
             environment: routed.environment(),
             message_id: exchange.message_id.clone(),
             sender: "federal SMEV".to_string(),
-            soap12,
             smev3_version,
             smev2,
         });
@@ -177,20 +175,17 @@ pub fn decide(
         environment: authorized.environment(),
         message_id: exchange.message_id.clone(),
         sender: authorized.system().mnemonic().to_string(),
-        soap12,
         smev3_version,
         smev2,
     })
 }
 
-/// The SOAP version and SMEV 3 version a fault to this caller should use.
-pub fn versions(exchange: &Exchange, body: &[u8]) -> (bool, String) {
-    let soap12 = soap_version(body) == rsmev_fault::soap::SoapVersion::Soap12;
-    let v = match &exchange.protocol {
+/// The SMEV 3 version a fault to this caller uses (its faults and basic namespaces).
+pub fn smev3_version(exchange: &Exchange) -> String {
+    match &exchange.protocol {
         rsmev_envelope::Protocol::Smev3 { version } => version.clone(),
         rsmev_envelope::Protocol::Smev2 { .. } => "1.2".to_string(),
-    };
-    (soap12, v)
+    }
 }
 
 /// The provider's answer: it must verify, and its signer must be an information system of the
