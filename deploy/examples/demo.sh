@@ -31,7 +31,7 @@ curl -fsS http://127.0.0.1:9090/readyz
 echo
 echo "== a participant's information system (MFC440001) signs an SMEV 3 request (test environment)"
 "$rsmev" sign --profile smev3 --key "$certs/participant-gost256.key.pem" \
-  --cert "$certs/participant-gost256.cert.pem" \
+  --cert "$certs/participant-gost256.cert.pem" --new-message-id \
   crates/signature/tests/data/smev3-send-request-unsigned.xml > "$work/request.xml"
 echo "   $(wc -c < "$work/request.xml") bytes -> POST http://127.0.0.1:8080/ws"
 curl -sS -o "$work/answer.xml" -w "   HTTP %{http_code}, %{size_download} bytes back in %{time_total} s\n" \
@@ -41,14 +41,26 @@ echo
 echo "== the provider's answer, as the participant checks it"
 "$rsmev" verify --profile smev3 --trust "$certs/trust-gost" "$work/answer.xml"
 
+fault_lines() { sed 's/></>\n</g' | grep -E 'faultstring|<Code>|<Description>|r:Detail|HTTP'; }
+
+echo
+echo "== the same signed request once more: a replay, refused"
+curl -sS -w "\n   HTTP %{http_code}\n" -H 'Content-Type: text/xml; charset=utf-8' \
+  --data-binary @"$work/request.xml" http://127.0.0.1:8080/ws | fault_lines
+
 echo
 echo "== a request signed with a key no information system registered is refused"
 "$rsmev" sign --profile smev3 --key "$certs/operator-rsa.key.pem" --cert "$certs/operator-rsa.cert.pem" \
-  crates/signature/tests/data/smev3-send-request-unsigned.xml > "$work/unregistered.xml"
+  --new-message-id crates/signature/tests/data/smev3-send-request-unsigned.xml > "$work/unregistered.xml"
 curl -sS -w "\n   HTTP %{http_code}\n" -H 'Content-Type: text/xml; charset=utf-8' \
-  --data-binary @"$work/unregistered.xml" http://127.0.0.1:8080/ws | sed 's/></>\n</g' | grep -E 'faultstring|<Code>|<Description>|r:Detail|HTTP'
+  --data-binary @"$work/unregistered.xml" http://127.0.0.1:8080/ws | fault_lines
 
 echo
 echo "== what the operator sees: the log lines and the metrics"
-grep -E 'relayed|refused' "$work/gateway.log" | tail -2
-curl -fsS http://127.0.0.1:9090/metrics | grep -E '^rsmev_(exchanges_total|upstream_requests_total|registry_generation)'
+grep -E 'relayed|refused' "$work/gateway.log" | tail -3
+curl -fsS http://127.0.0.1:9090/metrics | grep -E '^rsmev_(exchanges_total|upstream_requests_total|registry_generation|journal_records_written_total|message_ids_remembered)'
+
+echo
+echo "== the exchange journal (target/demo/journal), after the gateway stops"
+kill "${pids[1]}"; wait "${pids[1]}" 2>/dev/null || true
+tail -n 3 "$(ls -t "$work"/journal/exchanges-*.jsonl | head -1)"

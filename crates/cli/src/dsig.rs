@@ -162,6 +162,7 @@ pub fn sign(args: &[String]) -> Result<()> {
     let mut alg_uri: Option<String> = None;
     let mut id = None;
     let mut actor = None;
+    let mut new_message_id = false;
     let mut file = None;
     let mut it = args.iter();
     while let Some(x) = it.next() {
@@ -186,6 +187,7 @@ pub fn sign(args: &[String]) -> Result<()> {
             "--alg" => alg_uri = Some(value("--alg")?),
             "--id" => id = Some(value("--id")?),
             "--actor" => actor = Some(value("--actor")?),
+            "--new-message-id" => new_message_id = true,
             f if f.starts_with("--") => bail!("unknown flag `{f}`\n{}", crate::USAGE),
             f => {
                 if file.replace(f.to_string()).is_some() {
@@ -214,10 +216,52 @@ pub fn sign(args: &[String]) -> Result<()> {
     opts.c14n_with_comments = c14n.1;
     opts.id = id;
     opts.actor = actor;
-    let input = read_file(&file, MAX_INPUT)?;
+    let mut input = read_file(&file, MAX_INPUT)?;
+    if new_message_id {
+        input = with_new_message_id(&input).with_context(|| file.clone())?;
+    }
     let out = rsmev_signature::sign(&input, &opts).with_context(|| file.clone())?;
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&out)?;
     stdout.flush()?;
     Ok(())
+}
+
+/// The document with the text of its first `MessageID` element (any prefix) replaced by a
+/// fresh RFC 4122 version-1 UUID: gateways refuse a MessageID they have seen or an old one,
+/// so a template can only be sent once as it is.
+fn with_new_message_id(doc: &[u8]) -> Result<Vec<u8>> {
+    let start = (0..doc.len())
+        .filter(|&i| doc[i] == b'<')
+        .find_map(|i| {
+            let name_end = i + 1 + doc[i + 1..].iter().position(|&b| b == b'>')?;
+            let name = &doc[i + 1..name_end];
+            let local = name.rsplit(|&b| b == b':').next()?;
+            (local == b"MessageID" && !name.contains(&b' ')).then_some(name_end + 1)
+        })
+        .context("--new-message-id: the document has no MessageID element")?;
+    let len = doc[start..]
+        .iter()
+        .position(|&b| b == b'<')
+        .context("--new-message-id: the MessageID element is not closed")?;
+    let n = u64::from(std::process::id());
+    let id = rsmev_gateway::node::message_id(std::time::SystemTime::now(), n);
+    let mut out = Vec::with_capacity(doc.len());
+    out.extend_from_slice(&doc[..start]);
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(&doc[start + len..]);
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn new_message_id_replaces_the_first_message_id_only() {
+        let doc = b"<a:X><a:MessageID>old</a:MessageID><MessageID>keep</MessageID></a:X>";
+        let out = String::from_utf8(super::with_new_message_id(doc).unwrap()).unwrap();
+        assert!(!out.contains(">old<") && out.contains(">keep<"), "{out}");
+        let id = &out["<a:X><a:MessageID>".len().."<a:X><a:MessageID>".len() + 36];
+        assert_eq!(&id[14..15], "1", "{id}");
+        assert!(super::with_new_message_id(b"<a:X/>").is_err());
+    }
 }

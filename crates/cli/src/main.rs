@@ -18,7 +18,7 @@ usage:
   rsmev verify --trust CERT_OR_DIR [--profile smev3|smev2|any] [--allow-legacy]
                [--no-path-validation] FILE
   rsmev sign --key KEY --cert CERT [--profile smev3|smev2|any] [--c14n URI] [--alg URI]
-             [--id ID] [--actor URI] FILE
+             [--id ID] [--actor URI] [--new-message-id] FILE
   rsmev c14n [--exclusive] [--c14n11] [--smev-transform] [--with-comments]
              [--inclusive-prefixes \"p1 p2\"] [--id ID] FILE
   rsmev bench verify --trust CERT_OR_DIR [the verify flags] [--seconds S] FILE

@@ -61,6 +61,13 @@ pub enum FaultCode {
     RecipientNotFound,
     /// The message is not an operation the gateway relays.
     UnsupportedOperation,
+    /// The sending system already sent a message with this MessageID (a replay or a resend).
+    DuplicateMessage,
+    /// The MessageID is not an RFC 4122 version-1 (time-based) UUID, as SMEV 3 requires.
+    InvalidMessageId,
+    /// The MessageID's UUID timestamp is older than the node remembers MessageIDs, or ahead of
+    /// its clock: the message may be a replay, or the sender's clock is wrong.
+    StaleMessageId,
     /// The provider or federal SMEV did not answer in time.
     UpstreamTimeout,
     /// The provider or federal SMEV cannot be reached or answered with an error.
@@ -97,6 +104,9 @@ impl FaultCode {
         FaultCode::AccessDenied,
         FaultCode::RecipientNotFound,
         FaultCode::UnsupportedOperation,
+        FaultCode::DuplicateMessage,
+        FaultCode::InvalidMessageId,
+        FaultCode::StaleMessageId,
         FaultCode::UpstreamTimeout,
         FaultCode::UpstreamUnavailable,
         FaultCode::Overloaded,
@@ -129,6 +139,9 @@ impl FaultCode {
             FaultCode::AccessDenied => "RSMEV-REG-ACCESS-DENIED",
             FaultCode::RecipientNotFound => "RSMEV-ROUTE-RECIPIENT-NOT-FOUND",
             FaultCode::UnsupportedOperation => "RSMEV-ROUTE-UNSUPPORTED-OPERATION",
+            FaultCode::DuplicateMessage => "RSMEV-MSG-DUPLICATE",
+            FaultCode::InvalidMessageId => "RSMEV-MSG-ID-FORMAT",
+            FaultCode::StaleMessageId => "RSMEV-MSG-ID-STALE",
             FaultCode::UpstreamTimeout => "RSMEV-UPSTREAM-TIMEOUT",
             FaultCode::UpstreamUnavailable => "RSMEV-UPSTREAM-UNAVAILABLE",
             FaultCode::Overloaded => "RSMEV-OVERLOADED",
@@ -161,7 +174,10 @@ impl FaultCode {
             FaultCode::UnknownService
             | FaultCode::AccessDenied
             | FaultCode::RecipientNotFound
-            | FaultCode::UnsupportedOperation => "SMEV-403",
+            | FaultCode::UnsupportedOperation
+            | FaultCode::DuplicateMessage
+            | FaultCode::InvalidMessageId
+            | FaultCode::StaleMessageId => "SMEV-403",
             FaultCode::UpstreamTimeout
             | FaultCode::UpstreamUnavailable
             | FaultCode::Overloaded
@@ -217,6 +233,15 @@ impl FaultCode {
             }
             FaultCode::RecipientNotFound => "Получатель сообщения не найден",
             FaultCode::UnsupportedOperation => "Операция не поддерживается",
+            FaultCode::DuplicateMessage => {
+                "Сообщение с таким идентификатором (MessageID) уже было послано ранее"
+            }
+            FaultCode::InvalidMessageId => {
+                "Недопустимый формат идентификатора сообщения: требуется UUID версии 1 (RFC 4122)"
+            }
+            FaultCode::StaleMessageId => {
+                "Идентификатор сообщения устарел или опережает время узла: проверьте часы отправителя"
+            }
             FaultCode::UpstreamTimeout => "Поставщик сведений не ответил за отведённое время",
             FaultCode::UpstreamUnavailable => "Поставщик сведений недоступен",
             FaultCode::Overloaded => "Шлюз перегружен, повторите запрос позже",
@@ -272,6 +297,11 @@ impl FaultCode {
             }
             FaultCode::RecipientNotFound => "No route to the recipient of the message",
             FaultCode::UnsupportedOperation => "The operation is not supported",
+            FaultCode::DuplicateMessage => "A message with this MessageID was already sent",
+            FaultCode::InvalidMessageId => "The MessageID is not a version-1 UUID (RFC 4122)",
+            FaultCode::StaleMessageId => {
+                "The MessageID is too old or ahead of the node's clock: check the sender's clock"
+            }
             FaultCode::UpstreamTimeout => "The provider did not answer in time",
             FaultCode::UpstreamUnavailable => "The provider is unavailable",
             FaultCode::Overloaded => "The gateway is overloaded; retry later",

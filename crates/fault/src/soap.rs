@@ -70,6 +70,9 @@ pub const fn smev3_fault(code: FaultCode) -> (&'static str, Option<&'static str>
         FaultCode::UnknownService => ("BusinessDataTypeIsNotSupported", None),
         FaultCode::AccessDenied => ("AccessDenied", None),
         FaultCode::RecipientNotFound => ("RecipientIsNotFound", None),
+        FaultCode::DuplicateMessage => ("MessageIsAlreadySent", None),
+        FaultCode::InvalidMessageId => ("InvalidMessageIdFormat", None),
+        FaultCode::StaleMessageId => ("StaleMessageId", None),
         FaultCode::UpstreamTimeout
         | FaultCode::UpstreamUnavailable
         | FaultCode::Overloaded

@@ -26,6 +26,63 @@ struct File {
     #[serde(default)]
     upstream: UpstreamSection,
     operator: Option<OperatorSection>,
+    journal: Option<JournalSection>,
+    #[serde(default)]
+    message_ids: MessageIdsSection,
+}
+
+/// The exchange journal (`journal.rs`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct JournalSection {
+    dir: String,
+    #[serde(default = "default_flush_ms")]
+    flush_interval_ms: u64,
+    #[serde(default = "default_journal_file")]
+    max_file_bytes: u64,
+    /// Refuse exchanges while the journal cannot be written.
+    #[serde(default = "default_true")]
+    required: bool,
+}
+
+fn default_flush_ms() -> u64 {
+    1000
+}
+fn default_journal_file() -> u64 {
+    256 << 20
+}
+fn default_true() -> bool {
+    true
+}
+
+/// MessageID checks (`replay.rs`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MessageIdsSection {
+    /// How long MessageIDs are remembered, and how old a SMEV 3 MessageID may be; 0 turns
+    /// both checks off.
+    #[serde(default = "default_id_window")]
+    window_secs: u64,
+    /// At most this many remembered at once (about 150 bytes each).
+    #[serde(default = "default_id_capacity")]
+    capacity: usize,
+}
+
+impl Default for MessageIdsSection {
+    fn default() -> Self {
+        MessageIdsSection {
+            window_secs: default_id_window(),
+            capacity: default_id_capacity(),
+        }
+    }
+}
+
+/// Two days: what federal SMEV accepts before `StaleMessageId`.
+fn default_id_window() -> u64 {
+    2 * 86_400
+}
+fn default_id_capacity() -> usize {
+    1_000_000
 }
 
 /// The node's own signing key (ЭП-РСМЭВ): SMEV 2 messages the node relays get its header and
@@ -164,6 +221,13 @@ pub struct BreakerConfig {
     pub cooldown: Duration,
 }
 
+/// MessageIDs are remembered for `window`, at most `capacity` of them.
+#[derive(Clone, Debug)]
+pub struct MessageIds {
+    pub window: Duration,
+    pub capacity: usize,
+}
+
 /// The validated configuration.
 #[derive(Clone, Debug)]
 pub struct GatewayConfig {
@@ -180,6 +244,9 @@ pub struct GatewayConfig {
     pub max_in_flight: usize,
     pub upstream_max_body_bytes: usize,
     pub shutdown_grace: Duration,
+    pub journal: Option<crate::journal::JournalConfig>,
+    /// `None`: MessageIDs are neither checked nor remembered.
+    pub message_ids: Option<MessageIds>,
 }
 
 /// Reads a file of at most `limit` bytes; one that grows while being read is still refused.
@@ -244,7 +311,33 @@ impl GatewayConfig {
         if u.client_cert.is_some() != u.client_key.is_some() {
             return Err("upstream.client_cert and upstream.client_key go together".into());
         }
+        let journal = match f.journal {
+            None => None,
+            Some(j) => {
+                if j.flush_interval_ms == 0 || j.max_file_bytes == 0 {
+                    return Err(
+                        "journal.flush_interval_ms and max_file_bytes must be positive".into(),
+                    );
+                }
+                Some(crate::journal::JournalConfig {
+                    dir: base.join(j.dir),
+                    flush_interval: Duration::from_millis(j.flush_interval_ms),
+                    max_file_bytes: j.max_file_bytes,
+                    required: j.required,
+                })
+            }
+        };
+        let ids = f.message_ids;
+        if ids.window_secs > 0 && ids.capacity == 0 {
+            return Err("message_ids.capacity must be positive".into());
+        }
+        let message_ids = (ids.window_secs > 0).then(|| MessageIds {
+            window: Duration::from_secs(ids.window_secs),
+            capacity: ids.capacity,
+        });
         Ok(GatewayConfig {
+            journal,
+            message_ids,
             operator: f.operator.map(|o| Operator {
                 key: base.join(o.key),
                 cert: base.join(o.cert),
@@ -298,6 +391,26 @@ mod tests {
         let bad = ok.replace("[registry]", "[registry]\nfiel = \"x\"");
         assert!(GatewayConfig::from_toml(&bad, Path::new(".")).is_err());
         let bad = ok.replace("127.0.0.1:8080", "localhost");
+        assert!(GatewayConfig::from_toml(&bad, Path::new(".")).is_err());
+        // MessageIDs are checked unless turned off; no journal unless configured.
+        assert_eq!(
+            c.message_ids.as_ref().map(|m| m.window),
+            Some(Duration::from_secs(172_800))
+        );
+        assert!(c.journal.is_none());
+        let off = format!("{ok}\n[message_ids]\nwindow_secs = 0\n");
+        assert!(
+            GatewayConfig::from_toml(&off, Path::new("."))
+                .unwrap()
+                .message_ids
+                .is_none()
+        );
+        let j = format!("{ok}\n[journal]\ndir = \"journal\"\n");
+        let c = GatewayConfig::from_toml(&j, Path::new("/var/lib/rsmev")).unwrap();
+        let j = c.journal.unwrap();
+        assert_eq!(j.dir, Path::new("/var/lib/rsmev/journal"));
+        assert!(j.required);
+        let bad = format!("{ok}\n[journal]\ndir = \"j\"\nflush_ms = 5\n");
         assert!(GatewayConfig::from_toml(&bad, Path::new(".")).is_err());
     }
 }

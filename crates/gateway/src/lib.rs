@@ -12,9 +12,11 @@
 pub mod breaker;
 pub mod config;
 pub mod demo;
+pub mod journal;
 pub mod metrics;
 pub mod node;
 pub mod pipeline;
+pub mod replay;
 pub mod tls;
 
 use std::convert::Infallible;
@@ -56,6 +58,8 @@ pub enum StartError {
     Tls(#[from] tls::TlsError),
     #[error(transparent)]
     Operator(#[from] node::OperatorError),
+    #[error(transparent)]
+    Journal(#[from] journal::JournalError),
 }
 
 /// A TLS handshake that has not finished by then is dropped: a slow client may not hold a
@@ -75,6 +79,8 @@ pub struct State {
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     breakers: breaker::Breakers,
     node: Option<node::NodeSigner>,
+    journal: Option<journal::Journal>,
+    seen: Option<replay::Seen>,
 }
 
 impl State {
@@ -124,7 +130,41 @@ impl State {
             .as_ref()
             .map(node::NodeSigner::load)
             .transpose()?;
+        let journal = config
+            .journal
+            .as_ref()
+            .map(|j| journal::Journal::open(j, metrics.journal.clone()))
+            .transpose()?;
+        let seen = config.message_ids.as_ref().map(|m| {
+            let seen = replay::Seen::new(m.window, m.capacity);
+            // A restart must not reopen the replay window: the ids of the window's exchanges
+            // come back from the journal.
+            if let Some(j) = &journal {
+                let now = SystemTime::now();
+                match journal::remembered_ids(j.dir(), m.window, m.capacity, 4 << 30) {
+                    Ok((ids, skipped)) => {
+                        for (sender, id, at) in &ids {
+                            seen.remember(sender, id, *at, now);
+                        }
+                        tracing::info!(ids = ids.len(), "MessageIDs read back from the journal");
+                        if skipped > 0 {
+                            tracing::warn!(
+                                skipped,
+                                "journal files past the 4 GiB read-back bound were not read"
+                            );
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "reading MessageIDs back from the journal")
+                    }
+                }
+            }
+            metrics.ids_remembered.set(seen.len() as i64);
+            seen
+        });
         Ok(Arc::new(State {
+            journal,
+            seen,
             permits: Semaphore::new(config.max_in_flight),
             config,
             verifiers,
@@ -139,6 +179,13 @@ impl State {
 
     pub fn metrics(&self) -> &Metrics {
         &self.metrics
+    }
+
+    /// Writes and fsyncs what the journal has been given so far (blocks; no-op without one).
+    pub fn sync_journal(&self) {
+        if let Some(j) = &self.journal {
+            j.sync();
+        }
     }
 
     /// Re-reads the registry file: applied whole, or refused whole with the old one kept.
@@ -207,6 +254,7 @@ pub async fn start(state: Arc<State>) -> Result<Running, StartError> {
     let admin_addr = admin.as_ref().and_then(|l| l.local_addr().ok());
     let (stop, stopped) = watch::channel(false);
     let grace = state.config.shutdown_grace;
+    let last = state.clone();
     let done = tokio::spawn(async move {
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let stopped_main = stopped.clone();
@@ -228,6 +276,13 @@ pub async fn start(state: Arc<State>) -> Result<Running, StartError> {
         }
         // Exchanges in flight finish; past the grace period they are cut.
         let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
+        // What the finished exchanges recorded is on disk before `shutdown` returns.
+        let _ = tokio::task::spawn_blocking(move || {
+            if let Some(j) = &last.journal {
+                j.sync();
+            }
+        })
+        .await;
     });
     Ok(Running {
         addr,
@@ -359,6 +414,16 @@ async fn admin_route(state: &State, req: Request<Incoming>) -> Response<Body> {
 }
 
 fn ready(state: &State) -> Response<Body> {
+    if let Some(j) = state.journal.as_ref().filter(|j| !j.healthy()) {
+        return text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain",
+            format!(
+                "not ready: the journal in {} cannot be written\n",
+                j.dir().display()
+            ),
+        );
+    }
     let g = state.registry.snapshot().generation();
     text(
         StatusCode::OK,
@@ -414,45 +479,111 @@ async fn route(
     }
 }
 
-/// One exchange; every path out of here answers, counts and logs.
+/// What the log line, the metric and the journal record need from an exchange's start.
+struct Trace {
+    started: Instant,
+    arrived: SystemTime,
+    peer: SocketAddr,
+    request_bytes: u64,
+    request_sha256: Option<String>,
+}
+
+impl Trace {
+    fn new(peer: SocketAddr) -> Trace {
+        Trace {
+            started: Instant::now(),
+            arrived: SystemTime::now(),
+            peer,
+            request_bytes: 0,
+            request_sha256: None,
+        }
+    }
+
+    fn record(&self, outcome: Outcome) -> journal::Record {
+        journal::Record {
+            ts: journal::rfc3339_ms(self.arrived),
+            peer: self.peer.to_string(),
+            outcome: match outcome {
+                Outcome::Relayed => "relayed",
+                Outcome::Refused => "refused",
+                Outcome::Cancelled => "cancelled",
+            }
+            .into(),
+            ms: self.started.elapsed().as_millis() as u64,
+            request_bytes: self.request_bytes,
+            request_sha256: self.request_sha256.clone(),
+            ..journal::Record::default()
+        }
+    }
+}
+
+/// What a refusal after the relay began adds to its journal record.
+#[derive(Default)]
+struct Relayed<'a> {
+    upstream: Option<&'a str>,
+    upstream_status: Option<u16>,
+    /// The message's id stays remembered: it reached, or may have reached, the upstream.
+    id_remembered: bool,
+}
+
+/// One exchange; every path out of here answers, counts, logs and journals.
 async fn exchange(
     state: &State,
     req: Request<Incoming>,
     peer: SocketAddr,
     client_cert: Option<[u8; 32]>,
 ) -> Response<Body> {
-    let started = Instant::now();
+    let mut trace = Trace::new(peer);
     let Ok(_permit) = state.permits.try_acquire() else {
         return refuse(
             state,
-            started,
-            peer,
+            &trace,
             Refusal::new(
                 FaultCode::Overloaded,
                 format!("{} exchanges in flight", state.config.max_in_flight),
             ),
             SoapVersion::Soap11,
             "1.2",
+            Relayed::default(),
         );
     };
+    if state.journal.as_ref().is_some_and(|j| j.blocks_exchanges()) {
+        return refuse(
+            state,
+            &trace,
+            Refusal::new(
+                FaultCode::Internal,
+                "the exchange journal cannot be written; exchanges are refused until it can",
+            ),
+            SoapVersion::Soap11,
+            "1.2",
+            Relayed::default(),
+        );
+    }
     // The exchange may be dropped mid-way (the client hung up): the guard still takes it off
-    // the in-flight gauge and counts it, so nothing disappears from the metrics.
-    let mut guard = InFlight::new(state);
-    let response = exchange_admitted(state, req, peer, started, client_cert).await;
+    // the in-flight gauge, counts it and journals it, so nothing disappears.
+    let mut guard = InFlight::new(state, peer, trace.arrived);
+    let response = exchange_admitted(state, req, &mut trace, client_cert).await;
     guard.finished = true;
     response
 }
 
 struct InFlight<'s> {
     state: &'s State,
+    peer: SocketAddr,
+    arrived: SystemTime,
+    started: Instant,
     finished: bool,
 }
 
 impl<'s> InFlight<'s> {
-    fn new(state: &'s State) -> InFlight<'s> {
+    fn new(state: &'s State, peer: SocketAddr, arrived: SystemTime) -> InFlight<'s> {
         state.metrics.in_flight.inc();
         InFlight {
             state,
+            peer,
+            arrived,
+            started: Instant::now(),
             finished: false,
         }
     }
@@ -472,7 +603,13 @@ impl Drop for InFlight<'_> {
                     environment: "unknown",
                 })
                 .inc();
-            tracing::info!("exchange cancelled: the client went away before the answer");
+            tracing::info!(peer = %self.peer, "exchange cancelled: the client went away before the answer");
+            if let Some(j) = &self.state.journal {
+                let mut t = Trace::new(self.peer);
+                t.arrived = self.arrived;
+                t.started = self.started;
+                j.record(t.record(Outcome::Cancelled));
+            }
         }
     }
 }
@@ -480,8 +617,7 @@ impl Drop for InFlight<'_> {
 async fn exchange_admitted(
     state: &State,
     req: Request<Incoming>,
-    peer: SocketAddr,
-    started: Instant,
+    trace: &mut Trace,
     client_cert: Option<[u8; 32]>,
 ) -> Response<Body> {
     let limit = state.config.max_body_bytes;
@@ -493,15 +629,16 @@ async fn exchange_admitted(
         .and_then(|v| v.parse::<u64>().ok())
         && len > limit as u64
     {
+        trace.request_bytes = len;
         return refuse(
             state,
-            started,
-            peer,
+            trace,
             too_large(format!(
                 "Content-Length {len} exceeds the limit of {limit} bytes"
             )),
             SoapVersion::Soap11,
             "1.2",
+            Relayed::default(),
         );
     }
     let soap_action = req.headers().get("soapaction").cloned();
@@ -517,15 +654,49 @@ async fn exchange_admitted(
                     format!("reading the body: {e}"),
                 )
             };
-            return refuse(state, started, peer, refusal, SoapVersion::Soap11, "1.2");
+            let (soap, v) = (SoapVersion::Soap11, "1.2");
+            return refuse(state, trace, refusal, soap, v, Relayed::default());
         }
     };
+    trace.request_bytes = body.len() as u64;
+    if state.journal.is_some() {
+        trace.request_sha256 = Some(journal::sha256_hex(&body));
+    }
+    let trace = &*trace;
     let soap = pipeline::soap_version(&body);
     let snapshot = state.registry.snapshot();
     let now = SystemTime::now();
     let decision = match pipeline::decide(&state.verifiers, &snapshot, &body, now, client_cert) {
         Ok(d) => d,
-        Err(r) => return refuse(state, started, peer, r, soap, "1.2"),
+        Err(r) => return refuse(state, trace, r, soap, "1.2", Relayed::default()),
+    };
+    let refusal = |code, reason: String| decision.refusal(code, reason);
+    // Only now, with the signature checked: an unverified message may not spend an id.
+    let remembered = match &state.seen {
+        None => false,
+        Some(seen) => {
+            let evicted = |n| {
+                state.metrics.ids_evicted.inc_by(n);
+            };
+            let admitted = seen.admit(
+                &decision.sender,
+                decision.message_id.as_deref(),
+                !decision.smev2,
+                now,
+                evicted,
+            );
+            match admitted {
+                Ok(a) => {
+                    state.metrics.ids_remembered.set(seen.len() as i64);
+                    a == replay::Admitted::Remembered
+                }
+                Err(e) => {
+                    let r = refusal(e.fault_code(), e.to_string());
+                    let v = &decision.smev3_version;
+                    return refuse(state, trace, r, soap, v, Relayed::default());
+                }
+            }
+        }
     };
     // SMEV 2: the node's own header and signature on what it relays (ЭП-РСМЭВ).
     let body = match (&state.node, decision.smev2) {
@@ -536,35 +707,45 @@ async fn exchange_admitted(
         ) {
             Ok(signed) => Bytes::from(signed),
             Err(e) => {
-                let r = Refusal::new(FaultCode::Internal, format!("node signature: {e}"));
-                return refuse(state, started, peer, r, soap, "1.2");
+                forget(state, &decision, remembered);
+                let r = refusal(FaultCode::Internal, format!("node signature: {e}"));
+                let v = &decision.smev3_version;
+                return refuse(state, trace, r, soap, v, Relayed::default());
             }
         },
         _ => body,
     };
     relay(
         state,
-        started,
-        peer,
+        trace,
         decision,
         body,
         soap_action,
         content_type,
         soap,
+        remembered,
     )
     .await
+}
+
+/// The message never left the node: its sender may send its id again.
+fn forget(state: &State, decision: &Decision, remembered: bool) {
+    if let (true, Some(seen), Some(id)) = (remembered, &state.seen, &decision.message_id) {
+        seen.forget(&decision.sender, id);
+        state.metrics.ids_remembered.set(seen.len() as i64);
+    }
 }
 
 #[allow(clippy::too_many_arguments)]
 async fn relay(
     state: &State,
-    started: Instant,
-    peer: SocketAddr,
+    trace: &Trace,
     decision: Decision,
     body: Bytes,
     soap_action: Option<header::HeaderValue>,
     content_type: Option<header::HeaderValue>,
     soap: SoapVersion,
+    remembered: bool,
 ) -> Response<Body> {
     use metrics::{UpstreamLabels, UpstreamResult};
     let sid = decision.sid.clone().unwrap_or_else(|| "none".into());
@@ -578,22 +759,29 @@ async fn relay(
             })
             .inc();
     };
-    // Every refusal from here on knows the decision: service, environment, sender.
-    let fail = |code, reason: String| {
-        let r = Refusal {
-            code,
-            reason,
-            service: decision.sid.clone(),
-            environment: Some(decision.environment),
-            message_id: decision.message_id.clone(),
-            sender: Some(decision.sender.clone()),
+    // Every refusal from here on knows the decision: service, environment, sender; and
+    // whether the message may have reached the upstream (then its id stays spent).
+    let fail = |code, reason: String, reached: bool, upstream_status: Option<u16>| {
+        if !reached {
+            forget(state, &decision, remembered);
+        }
+        let r = decision.refusal(code, reason);
+        let relayed = Relayed {
+            upstream: Some(&decision.upstream),
+            upstream_status,
+            id_remembered: remembered && reached,
         };
-        refuse(state, started, peer, r, soap, &decision.smev3_version)
+        refuse(state, trace, r, soap, &decision.smev3_version, relayed)
     };
     let uri: http::Uri = match decision.upstream.parse() {
         Ok(u) => u,
         Err(e) => {
-            return fail(FaultCode::Internal, format!("upstream URL: {e}"));
+            return fail(
+                FaultCode::Internal,
+                format!("upstream URL: {e}"),
+                false,
+                None,
+            );
         }
     };
     if let breaker::Admit::Refuse(why) = state.breakers.admit(&decision.upstream, Instant::now()) {
@@ -601,6 +789,8 @@ async fn relay(
         return fail(
             FaultCode::UpstreamUnavailable,
             format!("{}: {why}", decision.upstream),
+            false,
+            None,
         );
     }
     let build = || {
@@ -627,15 +817,15 @@ async fn relay(
             }
             other => other,
         }
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| (e.is_connect(), e.to_string()))?;
         let status = resp.status();
         let ct = resp.headers().get(header::CONTENT_TYPE).cloned();
         let body = Limited::new(resp.into_body(), limit)
             .collect()
             .await
-            .map_err(|e| e.to_string())?
+            .map_err(|e| (false, e.to_string()))?
             .to_bytes();
-        Ok::<_, String>((status, ct, body))
+        Ok::<_, (bool, String)>((status, ct, body))
     };
     let (status, ct, answer) = match tokio::time::timeout(decision.timeout, call).await {
         Err(_) => {
@@ -648,24 +838,31 @@ async fn relay(
                     decision.upstream,
                     decision.timeout.as_millis()
                 ),
+                true,
+                None,
             );
         }
-        Ok(Err(e)) => {
+        Ok(Err((never_connected, e))) => {
             count(UpstreamResult::Unavailable);
             state.breakers.failure(&decision.upstream, Instant::now());
             return fail(
                 FaultCode::UpstreamUnavailable,
                 format!("{}: {e}", decision.upstream),
+                !never_connected,
+                None,
             );
         }
         Ok(Ok(x)) => x,
     };
+    let code = Some(status.as_u16());
     if !status.is_success() {
         count(UpstreamResult::Unavailable);
         state.breakers.failure(&decision.upstream, Instant::now());
         return fail(
             FaultCode::UpstreamUnavailable,
             format!("{} answered HTTP {status}", decision.upstream),
+            true,
+            code,
         );
     }
     // The upstream answered: its circuit is healthy, whatever the answer's own merits.
@@ -673,7 +870,7 @@ async fn relay(
     let snapshot = state.registry.snapshot();
     if let Err(r) = pipeline::check_answer(&state.verifiers, &snapshot, &decision, &answer) {
         count(UpstreamResult::BadAnswer);
-        return fail(FaultCode::UpstreamUnavailable, r.reason);
+        return fail(FaultCode::UpstreamUnavailable, r.reason, true, code);
     }
     count(UpstreamResult::Ok);
     // The answer, too, passes this node on its way back.
@@ -688,6 +885,8 @@ async fn relay(
                 return fail(
                     FaultCode::Internal,
                     format!("node signature on the answer: {e}"),
+                    true,
+                    code,
                 );
             }
         },
@@ -704,17 +903,31 @@ async fn relay(
         .metrics
         .duration
         .get_or_create(&labels)
-        .observe(started.elapsed().as_secs_f64());
+        .observe(trace.started.elapsed().as_secs_f64());
     tracing::info!(
-        %peer,
+        peer = %trace.peer,
         sender = %decision.sender,
         service = decision.sid.as_deref().unwrap_or("-"),
         environment = decision.environment.as_str(),
         message_id = decision.message_id.as_deref().unwrap_or("-"),
         upstream = %decision.upstream,
-        ms = started.elapsed().as_millis() as u64,
+        ms = trace.started.elapsed().as_millis() as u64,
         "relayed"
     );
+    if let Some(j) = &state.journal {
+        j.record(journal::Record {
+            sender: Some(decision.sender.clone()),
+            service: decision.sid.clone(),
+            environment: Some(decision.environment.as_str().into()),
+            message_id: decision.message_id.clone(),
+            id_remembered: remembered,
+            upstream: Some(decision.upstream.clone()),
+            upstream_status: code,
+            response_bytes: Some(answer.len() as u64),
+            response_sha256: Some(journal::sha256_hex(&answer)),
+            ..trace.record(Outcome::Relayed)
+        });
+    }
     let mut r = Response::new(Full::new(answer));
     if let Some(ct) = ct {
         r.headers_mut().insert(header::CONTENT_TYPE, ct);
@@ -722,14 +935,14 @@ async fn relay(
     r
 }
 
-/// The one exit for refusals: a SOAP fault, a log line and a metric.
+/// The one exit for refusals: a SOAP fault, a log line, a metric and a journal record.
 fn refuse(
     state: &State,
-    started: Instant,
-    peer: SocketAddr,
+    trace: &Trace,
     r: Refusal,
     soap: SoapVersion,
     smev3_version: &str,
+    relayed: Relayed<'_>,
 ) -> Response<Body> {
     let labels = ExchangeLabels {
         outcome: Outcome::Refused,
@@ -742,9 +955,9 @@ fn refuse(
         .metrics
         .duration
         .get_or_create(&labels)
-        .observe(started.elapsed().as_secs_f64());
+        .observe(trace.started.elapsed().as_secs_f64());
     tracing::warn!(
-        %peer,
+        peer = %trace.peer,
         code = r.code.as_str(),
         smev = r.code.smev_code(),
         sender = r.sender.as_deref().unwrap_or("-"),
@@ -753,11 +966,28 @@ fn refuse(
         reason = %r.reason,
         "refused"
     );
+    let fault = render(r.code, &r.reason, soap, smev3_version);
+    if let Some(j) = &state.journal {
+        j.record(journal::Record {
+            code: Some(r.code.as_str().into()),
+            environment: r.environment.map(|e| e.as_str().into()),
+            sender: r.sender,
+            service: r.service,
+            message_id: r.message_id,
+            id_remembered: relayed.id_remembered,
+            upstream: relayed.upstream.map(str::to_string),
+            upstream_status: relayed.upstream_status,
+            response_bytes: Some(fault.len() as u64),
+            response_sha256: Some(journal::sha256_hex(fault.as_bytes())),
+            reason: Some(r.reason),
+            ..trace.record(Outcome::Refused)
+        });
+    }
     // SOAP 1.1 faults travel with HTTP 500 (WS-I BP 1.1 R1126); SOAP 1.2 likewise for
     // receiver faults, which is how SMEV reports every fault.
     text(
         StatusCode::INTERNAL_SERVER_ERROR,
         soap.content_type(),
-        render(r.code, &r.reason, soap, smev3_version),
+        fault,
     )
 }

@@ -98,6 +98,9 @@ pub struct Metrics {
     pub in_flight: Gauge,
     pub reloads: Family<ReloadLabels, Counter>,
     pub registry_generation: Gauge,
+    pub journal: crate::journal::JournalMetrics,
+    pub ids_remembered: Gauge,
+    pub ids_evicted: Counter,
 }
 
 impl Metrics {
@@ -142,7 +145,38 @@ impl Metrics {
             "Generation of the registry snapshot in force",
             registry_generation.clone(),
         );
+        let journal = crate::journal::JournalMetrics::default();
+        registry.register(
+            "journal_records_written",
+            "Exchange records written and synced to the journal",
+            journal.written.clone(),
+        );
+        registry.register(
+            "journal_records_lost",
+            "Exchange records the journal could not keep (queue full, or writes kept failing)",
+            journal.lost.clone(),
+        );
+        registry.register(
+            "journal_write_errors",
+            "Failed journal writes (each retried into a new file)",
+            journal.write_errors.clone(),
+        );
+        let ids_remembered = Gauge::default();
+        let ids_evicted = Counter::default();
+        registry.register(
+            "message_ids_remembered",
+            "MessageIDs the node remembers to refuse their replay",
+            ids_remembered.clone(),
+        );
+        registry.register(
+            "message_ids_evicted",
+            "MessageIDs forgotten before their window ended because of the capacity bound",
+            ids_evicted.clone(),
+        );
         Metrics {
+            journal,
+            ids_remembered,
+            ids_evicted,
             registry,
             exchanges,
             duration,

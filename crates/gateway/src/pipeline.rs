@@ -64,6 +64,21 @@ pub struct Decision {
     pub smev2: bool,
 }
 
+impl Decision {
+    /// A refusal of this admitted exchange: what was decided goes into the log, the metric
+    /// and the journal.
+    pub fn refusal(&self, code: FaultCode, reason: String) -> Refusal {
+        Refusal {
+            code,
+            reason,
+            service: self.sid.clone(),
+            environment: Some(self.environment),
+            message_id: self.message_id.clone(),
+            sender: Some(self.sender.clone()),
+        }
+    }
+}
+
 /// The verifiers for both protocols, sharing one certificate cache and trust store.
 #[derive(Clone)]
 pub struct Verifiers {

@@ -179,6 +179,9 @@ file = "registry.toml"
 [limits]
 max_body_bytes = 1000000
 shutdown_grace_ms = 2000
+[journal]
+dir = "journal"
+flush_interval_ms = 50
 "#,
         certs().join("trust-all").display()
     );
@@ -289,7 +292,11 @@ fn fault(answer: &(u16, String), code: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn signed_request_through_the_bus_and_back() {
     let bus = bus().await;
-    let request = sign("participant-gost256", REQUEST);
+    let id = new_message_id();
+    let request = sign(
+        "participant-gost256",
+        &REQUEST.replace(TEMPLATE_MESSAGE_ID, &id),
+    );
     let (status, answer) = bus.post(request).await;
     assert_eq!(status, 200, "{answer}");
     // The consumer checks the provider's signature on what came back.
@@ -303,7 +310,7 @@ async fn signed_request_through_the_bus_and_back() {
             .subject()
             .contains("IS FNS GOST-512")
     );
-    assert!(answer.contains("db0486d0-3c08-11e5-95e2-d4c9eff07b77"));
+    assert!(answer.contains(&format!("<d:RequestMessageID>{id}<")));
     // The WSDL names the address the caller used.
     let resp = bus
         .client
@@ -459,8 +466,8 @@ async fn refusals_each_get_their_fault_and_metric() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reload_applies_whole_or_not_at_all() {
     let bus = bus().await;
-    let request = sign("participant-gost256", REQUEST);
-    assert_eq!(bus.post(request.clone()).await.0, 200);
+    let request = || sign("participant-gost256", REQUEST);
+    assert_eq!(bus.post(request()).await.0, 200);
 
     // A broken file: refused, the old registry still admits the request.
     std::fs::write(
@@ -471,7 +478,7 @@ async fn reload_applies_whole_or_not_at_all() {
     let addr = bus.gateway.admin_addr.unwrap();
     let (status, text) = bus.post_to(addr, "/admin/reload", Vec::new()).await;
     assert_eq!(status, 422, "{text}");
-    assert_eq!(bus.post(request.clone()).await.0, 200);
+    assert_eq!(bus.post(request()).await.0, 200);
 
     // The grant removed (prod only now): the next request is refused.
     std::fs::write(
@@ -486,7 +493,7 @@ async fn reload_applies_whole_or_not_at_all() {
     )
     .unwrap();
     assert!(bus.state.reload().is_ok());
-    fault(&bus.post(request).await, "RSMEV-REG-ACCESS-DENIED");
+    fault(&bus.post(request()).await, "RSMEV-REG-ACCESS-DENIED");
     let metrics = bus.get_admin("/metrics").await;
     assert!(
         metrics.contains(r#"rsmev_registry_reloads_total{result="refused"} 1"#),
@@ -504,14 +511,13 @@ async fn reload_applies_whole_or_not_at_all() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn reload_under_load_loses_no_request() {
     let bus = Arc::new(bus().await);
-    let request = sign("participant-gost256", REQUEST);
     // Waves of concurrent requests with reloads landing among them (debug builds verify GOST
     // slowly on two cores: the waves stay small enough to finish within the service timeout).
     for _ in 0..4 {
         let mut tasks = Vec::new();
         for _ in 0..16 {
             let bus = bus.clone();
-            let body = request.clone();
+            let body = sign("participant-gost256", REQUEST);
             tasks.push(tokio::spawn(async move { bus.post(body).await }));
         }
         for _ in 0..5 {
@@ -662,5 +668,122 @@ async fn a_client_that_hangs_up_is_counted() {
     }
     assert!(metrics.contains("rsmev_in_flight 0"), "{metrics}");
     assert!(metrics.contains(r#"outcome="cancelled""#), "{metrics}");
+    bus.stop().await;
+}
+
+/// A MessageID is spent once per sending system: a replay (or a blind resend) of an admitted
+/// message is refused, also after a restart; old, future and non-version-1 ids are refused;
+/// a message that never reached its provider does not spend its id. Every exchange is in the
+/// journal, with the SHA-256 of what came in and what went back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replays_are_refused_and_every_exchange_is_journaled() {
+    use sha2::Digest;
+    let bus = bus().await;
+    let id = new_message_id();
+    let request = sign(
+        "participant-gost256",
+        &REQUEST.replace(TEMPLATE_MESSAGE_ID, &id),
+    );
+    let (status, answer) = bus.post(request.clone()).await;
+    assert_eq!(status, 200, "{answer}");
+    let replay = bus.post(request.clone()).await;
+    fault(&replay, "RSMEV-MSG-DUPLICATE");
+    assert!(replay.1.contains("MessageIsAlreadySent"), "{}", replay.1);
+
+    let with_id = |id: &str| {
+        sign(
+            "participant-gost256",
+            &REQUEST.replace(TEMPLATE_MESSAGE_ID, id),
+        )
+    };
+    let now = std::time::SystemTime::now();
+    let day = Duration::from_secs(86_400);
+    let stale = rsmev_gateway::node::message_id(now - 3 * day, 0);
+    fault(&bus.post(with_id(&stale)).await, "RSMEV-MSG-ID-STALE");
+    let ahead = rsmev_gateway::node::message_id(now + day, 0);
+    fault(&bus.post(with_id(&ahead)).await, "RSMEV-MSG-ID-STALE");
+    let v4 = "b7675722-7819-47cb-8b9f-51ce2e9296df";
+    let bad = bus.post(with_id(v4)).await;
+    fault(&bad, "RSMEV-MSG-ID-FORMAT");
+    assert!(bad.1.contains("InvalidMessageIdFormat"), "{}", bad.1);
+
+    // The provider is down: nothing reached it, so the same message may be sent again.
+    let down_id = new_message_id();
+    let down = sign(
+        "participant-gost256",
+        &REQUEST.replace(TEMPLATE_MESSAGE_ID, &down_id).replace(
+            "urn://x-artefacts-gibdd-gov-ru/breach/root/1.0",
+            "urn://example/down/1.0",
+        ),
+    );
+    fault(&bus.post(down.clone()).await, "RSMEV-UPSTREAM-UNAVAILABLE");
+    fault(&bus.post(down).await, "RSMEV-UPSTREAM-UNAVAILABLE");
+
+    // A restart reads the spent ids back from the journal.
+    bus.state.sync_journal();
+    let config = GatewayConfig::load(&bus.dir.join("rsmev.toml")).unwrap();
+    let restarted = rsmev_gateway::start(State::new(config).unwrap())
+        .await
+        .unwrap();
+    let again = bus.post_to(restarted.addr, "/ws", request.clone()).await;
+    fault(&again, "RSMEV-MSG-DUPLICATE");
+    restarted.shutdown().await;
+
+    // The journal: one line per exchange, of both gateways.
+    bus.state.sync_journal();
+    let mut lines = Vec::new();
+    for e in std::fs::read_dir(bus.dir.join("journal")).unwrap() {
+        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
+        lines.extend(
+            text.lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()),
+        );
+    }
+    assert_eq!(lines.len(), 8, "{lines:#?}");
+    let relayed: Vec<_> = lines.iter().filter(|r| r["outcome"] == "relayed").collect();
+    assert_eq!(relayed.len(), 1);
+    let r = relayed[0];
+    assert_eq!(r["sender"], "MFC440001");
+    assert_eq!(r["service"], "SID0004401");
+    assert_eq!(r["environment"], "test");
+    assert_eq!(r["message_id"], id.as_str());
+    assert_eq!(r["id_remembered"], true);
+    assert_eq!(r["upstream_status"], 200);
+    assert_eq!(r["request_bytes"], request.len());
+    assert_eq!(
+        r["request_sha256"],
+        hex::encode(sha2::Sha256::digest(&request))
+    );
+    assert_eq!(
+        r["response_sha256"],
+        hex::encode(sha2::Sha256::digest(answer.as_bytes()))
+    );
+    let codes: Vec<_> = lines.iter().filter_map(|r| r["code"].as_str()).collect();
+    assert_eq!(
+        codes
+            .iter()
+            .filter(|c| **c == "RSMEV-MSG-DUPLICATE")
+            .count(),
+        2
+    );
+    let down: Vec<_> = lines
+        .iter()
+        .filter(|r| r["message_id"] == down_id.as_str())
+        .collect();
+    assert_eq!(down.len(), 2);
+    assert!(down.iter().all(|r| r.get("id_remembered").is_none()));
+    assert!(
+        down.iter()
+            .all(|r| r["upstream"].as_str().unwrap().ends_with("/provider"))
+    );
+    let metrics = bus.get_admin("/metrics").await;
+    assert!(
+        metrics.contains("rsmev_journal_records_written_total 7"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("rsmev_journal_records_lost_total 0"),
+        "{metrics}"
+    );
     bus.stop().await;
 }

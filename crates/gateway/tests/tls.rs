@@ -147,12 +147,12 @@ ca = "{ca}"
     let gateway = rsmev_gateway::start(State::new(config).unwrap())
         .await
         .unwrap();
-    let body = sign_with("participant-gost256", REQUEST, Profile::Smev3);
+    let body = || sign_with("participant-gost256", REQUEST, Profile::Smev3);
     let url = format!("https://localhost:{}/ws", gateway.addr.port());
     for http2_only in [false, true] {
         let req = http::Request::post(&url)
             .header("content-type", "text/xml; charset=utf-8")
-            .body(Full::new(Bytes::from(body.clone())))
+            .body(Full::new(Bytes::from(body())))
             .unwrap();
         let resp = https_client(true, http2_only).request(req).await.unwrap();
         let version = resp.version();
@@ -167,7 +167,7 @@ ca = "{ca}"
 
     // Without a client certificate the handshake is refused.
     let req = http::Request::post(&url)
-        .body(Full::new(Bytes::from(body.clone())))
+        .body(Full::new(Bytes::from(body())))
         .unwrap();
     assert!(https_client(false, false).request(req).await.is_err());
     gateway.shutdown().await;
@@ -181,7 +181,7 @@ ca = "{ca}"
     let url = format!("https://localhost:{}/ws", gateway.addr.port());
     for (with_cert, want) in [(true, 200), (false, 500)] {
         let req = http::Request::post(&url)
-            .body(Full::new(Bytes::from(body.clone())))
+            .body(Full::new(Bytes::from(body())))
             .unwrap();
         let resp = https_client(with_cert, false).request(req).await.unwrap();
         let status = resp.status();

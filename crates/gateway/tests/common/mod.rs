@@ -21,8 +21,21 @@ pub fn key(name: &str) -> (SoftwareSigner, Certificate) {
     (signer, Certificate::from_pem(&cert).unwrap())
 }
 
+/// The MessageID of the SMEV 3 request template (crates/signature/tests/data).
+pub const TEMPLATE_MESSAGE_ID: &str = "db0486d0-3c08-11e5-95e2-d4c9eff07b77";
+
+/// A fresh MessageID (RFC 4122 version 1), as a participant makes one per message.
+pub fn new_message_id() -> String {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    rsmev_gateway::node::message_id(std::time::SystemTime::now(), n)
+}
+
+/// Signs `doc` with certs-test/NAME; the template's MessageID, if there, becomes a fresh one
+/// — the gateway refuses a MessageID it has seen, or one made long ago.
 pub fn sign_with(name: &str, doc: &str, profile: Profile) -> Vec<u8> {
     let (signer, cert) = key(name);
+    let doc = doc.replace(TEMPLATE_MESSAGE_ID, &new_message_id());
     rsmev_signature::sign(
         doc.as_bytes(),
         &SignOptions::new(profile, &signer, cert.der()),
