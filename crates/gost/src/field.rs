@@ -254,6 +254,11 @@ impl<const N: usize> Modulus<N> {
         md
     }
 
+    /// `c` when `m = 2^(64N) − c` is kept in the pseudo-Mersenne form.
+    pub(crate) fn pseudo_mersenne_c(&self) -> Option<u64> {
+        self.special
+    }
+
     /// `x mod m` for `x < 2m` by one conditional subtraction.
     fn reduce_plain(&self, x: &Limbs<N>) -> Limbs<N> {
         let (d, borrow) = sub_borrow(x, &self.m);
@@ -444,12 +449,26 @@ impl<const N: usize> Modulus<N> {
         self.pow(a, &self.m_minus_2)
     }
 
-    /// Inverse of an internal-form element by the binary extended Euclidean algorithm;
-    /// variable time, for public values only (verification, tables). Zero maps to zero.
+    /// Inverse of an internal-form element by safegcd divsteps (`safegcd.rs`); variable
+    /// time, for public values only (verification, tables). Zero maps to zero.
     pub(crate) fn inv_vartime(&self, a: &Limbs<N>) -> Limbs<N> {
         // Montgomery a = xR: invert the integer xR → x⁻¹R⁻¹, then a Montgomery product with
         // R³ (which divides by R once) → x⁻¹R, the Montgomery form of x⁻¹. A plain residue
         // needs no correction.
+        if is_zero(a) {
+            return [0; N];
+        }
+        let plain_inv = crate::safegcd::inv_vartime(a, &self.m, self.inv.wrapping_neg());
+        match self.special {
+            None => self.mont_mul(&plain_inv, &self.r3),
+            Some(_) => plain_inv,
+        }
+    }
+
+    /// The binary extended Euclidean inversion `inv_vartime` used before safegcd: the
+    /// reference it is tested against.
+    #[cfg(test)]
+    pub(crate) fn inv_vartime_eea(&self, a: &Limbs<N>) -> Limbs<N> {
         if is_zero(a) {
             return [0; N];
         }
@@ -485,6 +504,7 @@ impl<const N: usize> Modulus<N> {
     }
 
     /// `x/2 mod m` for `x < m`.
+    #[cfg(test)]
     fn half(&self, x: &Limbs<N>) -> Limbs<N> {
         let odd = 0u64.wrapping_sub(x[0] & 1);
         let mut t = [0u64; N];
@@ -500,7 +520,7 @@ impl<const N: usize> Modulus<N> {
 /// The double-width product `a·b` in limbs `0..2N` (a fixed 16-limb buffer, since `2 * N`
 /// cannot size an array).
 #[inline(always)]
-fn mul_wide<const N: usize>(a: &Limbs<N>, b: &Limbs<N>) -> [u64; 16] {
+pub(crate) fn mul_wide<const N: usize>(a: &Limbs<N>, b: &Limbs<N>) -> [u64; 16] {
     const { assert!(N <= 8) };
     if N == 8 {
         return karatsuba_8(a, b);
@@ -569,7 +589,7 @@ fn karatsuba_8<const N: usize>(a: &Limbs<N>, b: &Limbs<N>) -> [u64; 16] {
 /// `a²` double-width: the cross products once, doubled, plus the squares — `N(N−1)/2` fewer
 /// word products than `mul_wide`.
 #[inline(always)]
-fn sqr_wide<const N: usize>(a: &Limbs<N>) -> [u64; 16] {
+pub(crate) fn sqr_wide<const N: usize>(a: &Limbs<N>) -> [u64; 16] {
     const { assert!(N <= 8) };
     let mut t = [0u64; 16];
     for i in 0..N {
@@ -595,6 +615,7 @@ fn sqr_wide<const N: usize>(a: &Limbs<N>) -> [u64; 16] {
 }
 
 /// Shifts right by one bit, shifting `top` (0 or 1) in at the most significant end.
+#[cfg(test)]
 fn shr1<const N: usize>(a: &mut Limbs<N>, top: u64) {
     for i in 0..N {
         let next = if i + 1 < N { a[i + 1] } else { top };

@@ -15,23 +15,27 @@
 //!   one Karatsuba level at 8 limbs for the fold), with a dedicated squaring and final
 //!   subtractions chosen by mask. Per-curve constants (−p⁻¹ mod 2⁶⁴, R, R², R³) are computed
 //!   when a curve is first used. Inversion is Fermat (`x^(p−2)`, 4-bit windows of the public
-//!   exponent, constant time in x) on the signing path and a binary extended Euclid
-//!   (variable time) for public values.
+//!   exponent, constant time in x) on the signing path and Bernstein–Yang safegcd divsteps
+//!   (`safegcd.rs`, variable time) for public values. Verification's point arithmetic on a
+//!   pseudo-Mersenne field keeps coordinates only weakly reduced (`pmfield.rs`: any value
+//!   below 2^(64N), no final subtraction per operation), fully reduced once at the end.
 //! * **Points** (`curve.rs`): signing uses homogeneous projective coordinates with the complete
 //!   Renes–Costello–Batina formulas for general `a`; verification, key validation and table
-//!   building use Jacobian coordinates with explicit exceptional cases. Curves with a large
-//!   `a` (TC26-256-A, TC26-512-C, the 512-bit test curve) are computed on internally through
-//!   an isomorphism `(x, y) ↦ (u²x, u³y)` to `a = ±3`, so multiplications by `a` become
-//!   additions; keys and signatures are always in the published curve's coordinates.
+//!   building use Jacobian coordinates with explicit exceptional cases (mixed addition 8M+3S,
+//!   doubling 3M+5S for a = −3 and 3M+6S otherwise: formulas with few additions, which cost a
+//!   noticeable share of a product here). Curves with a large `a` (TC26-256-A, TC26-512-C,
+//!   the 512-bit test curve) are computed on internally through an isomorphism
+//!   `(x, y) ↦ (u²x, u³y)` to `a = ±3`, so multiplications by `a` become additions; keys and
+//!   signatures are always in the published curve's coordinates.
 //! * **Tables** (`table.rs`): signing computes `k·G` from a per-curve fixed-base table of
 //!   signed 5-bit (256) / 6-bit (512) windows — 52 rows × 16 or 86 rows × 32 affine points —
 //!   one mixed addition per row and no doublings. Verification computes `z1·G + z2·Q` by
-//!   interleaved wNAF over digit strings cut into 2N slices of 33 digits: per curve, odd
-//!   multiples of `2^(33i)·G` (width 7); per key, odd multiples of `2^(33i)·Q` (width 5) built
-//!   once by [`PublicKey::from_le_xy`] (64 or 128 points; keep the key). One 256-bit
-//!   verification is then about 33 doublings and 70 mixed additions plus one inversion mod q;
-//!   the final check compares `X` with `(r + jq)·Z²`, so no inversion mod p. Curve tables are
-//!   built lazily, once per curve, behind `OnceLock`.
+//!   interleaved wNAF over digit strings cut into 4N slices of 17 digits: per curve, odd
+//!   multiples of `2^(17i)·G` (width 8); per key, odd multiples of `2^(17i)·Q` (width 5) built
+//!   once by [`PublicKey::from_le_xy`] (128 or 256 points, 8 or 32 KB; keep the key). One
+//!   256-bit verification is then about 17 doublings and 71 mixed additions plus one inversion
+//!   mod q; the final check compares `X` with `(r + jq)·Z²` for each candidate `r + jq < p`,
+//!   so no inversion mod p. Curve tables are built lazily, once per curve, behind `OnceLock`.
 //!
 //! # Side channels
 //!
@@ -52,6 +56,8 @@ use rsmev_fault::FaultCode;
 mod curve;
 mod field;
 mod params;
+mod pmfield;
+mod safegcd;
 mod sig;
 mod table;
 
