@@ -14,9 +14,8 @@
 use std::fs::File;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use prometheus_client::metrics::counter::Counter;
@@ -88,14 +87,30 @@ pub struct JournalMetrics {
     pub write_errors: Counter,
 }
 
-enum Msg {
-    Record(Box<Record>),
-    /// Write and fsync everything before this, then answer.
-    Sync(std::sync::mpsc::Sender<()>),
+/// What exchanges hand the writer. Recording only pushes under the lock — the writer is not
+/// woken per record (a wake-up per exchange costs a context switch per exchange); it wakes
+/// every flush interval, for a sync, or when the queue is half full.
+#[derive(Default)]
+struct Queue {
+    records: Vec<Record>,
+    /// Callers of `sync` waiting for everything before them to be on disk.
+    syncs: Vec<std::sync::mpsc::Sender<()>>,
+    closed: bool,
+}
+
+struct Shared {
+    queue: Mutex<Queue>,
+    wake: Condvar,
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queue> {
+        self.queue.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 pub struct Journal {
-    tx: SyncSender<Msg>,
+    shared: Arc<Shared>,
     healthy: Arc<AtomicBool>,
     required: bool,
     metrics: JournalMetrics,
@@ -119,7 +134,10 @@ impl Journal {
         };
         std::fs::create_dir_all(&config.dir).map_err(|e| err(e.to_string()))?;
         let file = Segment::create(&config.dir, SystemTime::now()).map_err(&err)?;
-        let (tx, rx) = sync_channel(QUEUE);
+        let shared = Arc::new(Shared {
+            queue: Mutex::new(Queue::default()),
+            wake: Condvar::new(),
+        });
         let healthy = Arc::new(AtomicBool::new(true));
         let writer = Writer {
             dir: config.dir.clone(),
@@ -131,13 +149,14 @@ impl Journal {
             healthy: healthy.clone(),
             metrics: metrics.clone(),
         };
-        // The thread ends, after a last flush, when the journal (its sender) is dropped.
+        // The thread ends, after a last flush, when the journal is dropped.
+        let theirs = shared.clone();
         std::thread::Builder::new()
             .name("rsmev-journal".into())
-            .spawn(move || writer.run(rx))
+            .spawn(move || writer.run(&theirs))
             .map_err(|e| err(e.to_string()))?;
         Ok(Journal {
-            tx,
+            shared,
             healthy,
             required: config.required,
             metrics,
@@ -151,17 +170,17 @@ impl Journal {
 
     /// Hands a record to the writer; never blocks.
     pub fn record(&self, record: Record) {
-        match self.tx.try_send(Msg::Record(Box::new(record))) {
-            Ok(()) => {}
-            Err(TrySendError::Full(_)) => {
-                self.metrics.lost.inc();
-                self.healthy.store(false, Ordering::Relaxed);
-                tracing::error!("journal queue full: a record is lost (the disk is too slow)");
-            }
-            Err(TrySendError::Disconnected(_)) => {
-                self.metrics.lost.inc();
-                tracing::error!("journal writer stopped: a record is lost");
-            }
+        let mut q = self.shared.lock();
+        if q.records.len() >= QUEUE {
+            drop(q);
+            self.metrics.lost.inc();
+            self.healthy.store(false, Ordering::Relaxed);
+            tracing::error!("journal queue full: a record is lost (the disk is too slow)");
+            return;
+        }
+        q.records.push(record);
+        if q.records.len() == QUEUE / 2 {
+            self.shared.wake.notify_one();
         }
     }
 
@@ -178,9 +197,16 @@ impl Journal {
     /// Writes and fsyncs everything recorded so far (shutdown, tests).
     pub fn sync(&self) {
         let (ack, done) = std::sync::mpsc::channel();
-        if self.tx.send(Msg::Sync(ack)).is_ok() {
-            let _ = done.recv();
-        }
+        self.shared.lock().syncs.push(ack);
+        self.shared.wake.notify_one();
+        let _ = done.recv();
+    }
+}
+
+impl Drop for Journal {
+    fn drop(&mut self) {
+        self.shared.lock().closed = true;
+        self.shared.wake.notify_one();
     }
 }
 
@@ -232,28 +258,36 @@ struct Writer {
 }
 
 impl Writer {
-    fn run(mut self, rx: Receiver<Msg>) {
+    fn run(mut self, shared: &Shared) {
         loop {
-            match rx.recv_timeout(self.flush_interval) {
-                Ok(Msg::Record(r)) => {
-                    // serde_json cannot fail on this struct: plain strings and numbers.
-                    if serde_json::to_writer(&mut self.buf, &r).is_ok() {
-                        self.buf.push(b'\n');
-                        self.pending += 1;
-                    }
-                    if self.buf.len() >= 1 << 20 {
-                        self.flush();
-                    }
+            let (records, syncs, closed) = {
+                let mut q = shared.lock();
+                if q.syncs.is_empty() && !q.closed && q.records.len() < QUEUE / 2 {
+                    q = shared
+                        .wake
+                        .wait_timeout(q, self.flush_interval)
+                        .unwrap_or_else(|p| p.into_inner())
+                        .0;
                 }
-                Ok(Msg::Sync(ack)) => {
-                    self.flush();
-                    let _ = ack.send(());
+                (
+                    std::mem::take(&mut q.records),
+                    std::mem::take(&mut q.syncs),
+                    q.closed,
+                )
+            };
+            for r in &records {
+                // serde_json cannot fail on this struct: plain strings and numbers.
+                if serde_json::to_writer(&mut self.buf, r).is_ok() {
+                    self.buf.push(b'\n');
+                    self.pending += 1;
                 }
-                Err(RecvTimeoutError::Timeout) => self.flush(),
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.flush();
-                    return;
-                }
+            }
+            self.flush();
+            for ack in syncs {
+                let _ = ack.send(());
+            }
+            if closed {
+                return;
             }
         }
     }
