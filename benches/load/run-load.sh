@@ -83,8 +83,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
+# A kept run is never overwritten: a second sitting the same day gets -2, -3, …
 run="$top/benches/runs/$(date +%F)-$(hostname | cut -c1-12)-load"
-rm -rf "$run"
+if [ -e "$run" ]; then
+  n=2
+  while [ -e "$run-$n" ]; do n=$((n + 1)); done
+  run="$run-$n"
+fi
 mkdir -p "$run"
 
 # ── configuration: the gateway, its registry, NGINX ──────────────────────────────────────────
