@@ -422,24 +422,13 @@ pub fn remembered_ids(
 
 /// Parses what [`rfc3339_ms`] writes.
 fn parse_rfc3339_ms(s: &str) -> Option<SystemTime> {
-    let b = s.as_bytes();
-    if b.len() != 24 || b[4] != b'-' || b[10] != b'T' || b[19] != b'.' || b[23] != b'Z' {
+    let (secs, ms) = (s.get(..19)?, s.get(19..)?);
+    let ms = ms.strip_prefix('.')?.strip_suffix('Z')?;
+    if ms.len() != 3 || !ms.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let n = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
-    let (y, m, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
-    let (hh, mm, ss, ms) = (n(11..13)?, n(14..16)?, n(17..19)?, n(20..23)?);
-    // Days from civil (Howard Hinnant's algorithm), the inverse of node::timestamp's.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    let secs = days * 86_400 + hh * 3600 + mm * 60 + ss;
-    let secs = u64::try_from(secs).ok()?;
-    Some(UNIX_EPOCH + Duration::from_secs(secs) + Duration::from_millis(ms as u64))
+    let at = rsmev_registry::time::parse_utc(&format!("{secs}Z")).ok()?;
+    Some(at + Duration::from_millis(ms.parse().ok()?))
 }
 
 #[cfg(test)]

@@ -503,12 +503,7 @@ impl Trace {
         journal::Record {
             ts: journal::rfc3339_ms(self.arrived),
             peer: self.peer.to_string(),
-            outcome: match outcome {
-                Outcome::Relayed => "relayed",
-                Outcome::Refused => "refused",
-                Outcome::Cancelled => "cancelled",
-            }
-            .into(),
+            outcome: outcome.as_str().into(),
             ms: self.started.elapsed().as_millis() as u64,
             request_bytes: self.request_bytes,
             request_sha256: self.request_sha256.clone(),
@@ -605,9 +600,13 @@ impl Drop for InFlight<'_> {
                 .inc();
             tracing::info!(peer = %self.peer, "exchange cancelled: the client went away before the answer");
             if let Some(j) = &self.state.journal {
-                let mut t = Trace::new(self.peer);
-                t.arrived = self.arrived;
-                t.started = self.started;
+                let t = Trace {
+                    started: self.started,
+                    arrived: self.arrived,
+                    peer: self.peer,
+                    request_bytes: 0,
+                    request_sha256: None,
+                };
                 j.record(t.record(Outcome::Cancelled));
             }
         }
@@ -699,21 +698,15 @@ async fn exchange_admitted(
         }
     };
     // SMEV 2: the node's own header and signature on what it relays (ЭП-РСМЭВ).
-    let body = match (&state.node, decision.smev2) {
-        (Some(node), true) => match node.sign(
-            &body,
-            snapshot.node().code(),
-            rsmev_signature::Smev2MessageClass::Request,
-        ) {
-            Ok(signed) => Bytes::from(signed),
-            Err(e) => {
-                forget(state, &decision, remembered);
-                let r = refusal(FaultCode::Internal, format!("node signature: {e}"));
-                let v = &decision.smev3_version;
-                return refuse(state, trace, r, soap, v, Relayed::default());
-            }
-        },
-        _ => body,
+    let class = rsmev_signature::Smev2MessageClass::Request;
+    let body = match node_sign(state, &snapshot, &decision, body, class) {
+        Ok(b) => b,
+        Err(e) => {
+            forget(state, &decision, remembered);
+            let r = refusal(FaultCode::Internal, format!("node signature: {e}"));
+            let v = &decision.smev3_version;
+            return refuse(state, trace, r, soap, v, Relayed::default());
+        }
     };
     relay(
         state,
@@ -726,6 +719,23 @@ async fn exchange_admitted(
         remembered,
     )
     .await
+}
+
+/// An SMEV 2 message as this node passes it on: with the node's own header and signature when
+/// it has an operator key; anything else unchanged.
+fn node_sign(
+    state: &State,
+    snapshot: &rsmev_registry::Snapshot,
+    decision: &Decision,
+    message: Bytes,
+    class: rsmev_signature::Smev2MessageClass,
+) -> Result<Bytes, rsmev_signature::SigError> {
+    match (&state.node, decision.smev2) {
+        (Some(node), true) => node
+            .sign(&message, snapshot.node().code(), class)
+            .map(Bytes::from),
+        _ => Ok(message),
+    }
 }
 
 /// The message never left the node: its sender may send its id again.
@@ -874,23 +884,13 @@ async fn relay(
     }
     count(UpstreamResult::Ok);
     // The answer, too, passes this node on its way back.
-    let answer = match (&state.node, decision.smev2) {
-        (Some(node), true) => match node.sign(
-            &answer,
-            snapshot.node().code(),
-            rsmev_signature::Smev2MessageClass::Response,
-        ) {
-            Ok(signed) => Bytes::from(signed),
-            Err(e) => {
-                return fail(
-                    FaultCode::Internal,
-                    format!("node signature on the answer: {e}"),
-                    true,
-                    code,
-                );
-            }
-        },
-        _ => answer,
+    let class = rsmev_signature::Smev2MessageClass::Response;
+    let answer = match node_sign(state, &snapshot, &decision, answer, class) {
+        Ok(a) => a,
+        Err(e) => {
+            let reason = format!("node signature on the answer: {e}");
+            return fail(FaultCode::Internal, reason, true, code);
+        }
     };
     let labels = ExchangeLabels {
         outcome: Outcome::Relayed,

@@ -30,7 +30,23 @@ pub enum Outcome {
     /// The client went away before the answer.
     Cancelled,
 }
-label_values!(Outcome { Relayed => "relayed", Refused => "refused", Cancelled => "cancelled" });
+impl Outcome {
+    /// The label value, and the journal's `outcome`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Relayed => "relayed",
+            Outcome::Refused => "refused",
+            Outcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl EncodeLabelValue for Outcome {
+    fn encode(&self, encoder: &mut LabelValueEncoder<'_>) -> Result<(), std::fmt::Error> {
+        use std::fmt::Write;
+        encoder.write_str(self.as_str())
+    }
+}
 
 /// A fault code as a label value (`RSMEV-…`), or `none`.
 #[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]

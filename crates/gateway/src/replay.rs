@@ -171,9 +171,7 @@ impl Seen {
         if inner.ids.contains_key(&key) {
             return Err(IdError::Duplicate(id.to_string()));
         }
-        let until = at + self.window;
-        inner.ids.insert(key.clone(), until);
-        inner.order.push_back((until, key));
+        inner.insert(key, at + self.window);
         Ok(Admitted::Remembered)
     }
 
@@ -186,9 +184,7 @@ impl Seen {
         let until = Instant::now() + left;
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         inner.expire(Instant::now(), self.capacity.saturating_sub(1));
-        let key: Key = (sender.into(), id.into());
-        inner.ids.insert(key.clone(), until);
-        inner.order.push_back((until, key));
+        inner.insert((sender.into(), id.into()), until);
     }
 
     /// Takes back an id whose message never reached the upstream (no connection, circuit
@@ -213,6 +209,11 @@ impl Seen {
 }
 
 impl Inner {
+    fn insert(&mut self, key: Key, until: Instant) {
+        self.ids.insert(key.clone(), until);
+        self.order.push_back((until, key));
+    }
+
     /// Forgets what has expired, then the oldest until at most `keep` remain; returns how many
     /// unexpired ids had to go for the bound.
     fn expire(&mut self, now: Instant, keep: usize) -> u64 {

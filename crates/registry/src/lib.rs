@@ -24,7 +24,7 @@ mod error;
 mod model;
 mod registry;
 mod snapshot;
-mod time;
+pub mod time;
 mod url;
 
 pub use authorize::{Authorized, Routed};

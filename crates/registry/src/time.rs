@@ -1,11 +1,12 @@
-//! RFC 3339 timestamps in the one form the registry accepts, `YYYY-MM-DDTHH:MM:SSZ`. UTC only:
+//! RFC 3339 timestamps in the one form the registry accepts, `YYYY-MM-DDTHH:MM:SSZ` (the gateway
+//! writes its SMEV 2 header times and journal times with the same two functions). UTC only:
 //! a certificate window is an instant, and an offset or a local time in a registry file is a
 //! mistake waiting for a daylight-saving change. No chrono for two conversions.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Parses `YYYY-MM-DDTHH:MM:SSZ`; the error says what was expected.
-pub(crate) fn parse_utc(text: &str) -> Result<SystemTime, String> {
+pub fn parse_utc(text: &str) -> Result<SystemTime, String> {
     let b = text.as_bytes();
     let shape = b.len() == 20
         && b[4] == b'-'
@@ -44,8 +45,8 @@ pub(crate) fn parse_utc(text: &str) -> Result<SystemTime, String> {
     Ok(UNIX_EPOCH + Duration::from_secs(secs))
 }
 
-/// Formats an instant as `YYYY-MM-DDTHH:MM:SSZ` (sub-seconds dropped), for error messages.
-pub(crate) fn format_utc(at: SystemTime) -> String {
+/// Formats an instant as `YYYY-MM-DDTHH:MM:SSZ` (sub-seconds dropped).
+pub fn format_utc(at: SystemTime) -> String {
     let Ok(since) = at.duration_since(UNIX_EPOCH) else {
         return "before 1970-01-01T00:00:00Z".into();
     };
