@@ -39,7 +39,13 @@ for g in gost256 gost512; do
     --cert "$certs/participant-$g.cert.pem" "$peers/unsigned_4.xml" > "$peers/${g}_4.xml"
 done
 
+# A kept run is never overwritten: a second sitting the same day gets -2, -3, …
 run="$top/benches/runs/$(date +%F)-$(hostname | cut -c1-12)-verify"
+if [ -e "$run" ]; then
+  n=2
+  while [ -e "$run-$n" ]; do n=$((n + 1)); done
+  run="$run-$n"
+fi
 mkdir -p "$run"
 cp "$peers"/signed_{4,64}.xml "$peers"/gost256_4.xml "$peers"/gost512_4.xml "$run/"
 pin=""; command -v taskset >/dev/null && pin="taskset -c 0"
