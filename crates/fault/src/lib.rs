@@ -74,6 +74,28 @@ pub enum FaultCode {
     UpstreamUnavailable,
     /// The gateway is at its limit of exchanges in flight.
     Overloaded,
+    /// The envelope's structure breaks the SMEV schema: an element stands where the schema allows none (a second Body, an extra element beside the operation or inside the signed part).
+    SchemaViolation,
+    /// The message's own timestamp (`MessageTypeSelector/Timestamp`, SMEV 2 `smev:Message/Date`) is outside the accepted window.
+    StaleMessage,
+    /// The signer's key (algorithm or parameter set) does not match the signature algorithm the signature names.
+    KeyAlgorithmMismatch,
+    /// The message carries more signatures than the signature policy admits.
+    TooManySignatures,
+    /// A signature carries more References than the signature policy admits.
+    TooManyReferences,
+    /// The References would make the node digest more bytes than the policy's multiple of the message size.
+    DigestBudgetExceeded,
+    /// The signer's public key has parameters the policy does not admit (key size, RSA public exponent).
+    KeyRefused,
+    /// The node cannot tell whether the signer's certificate is revoked: the CRL it holds for the issuer is past its nextUpdate (beyond the configured grace). The node's fault, not the caller's.
+    RevocationUnknown,
+    /// The provider answered, but its answer was refused: it does not verify, is not signed by the service's provider, or answers another request.
+    UpstreamInvalidAnswer,
+    /// The request's headers or body did not arrive within the node's deadline (or slower than its minimum rate).
+    RequestTimeout,
+    /// The service's share of exchanges in flight is in use: one slow service cannot take the others' capacity.
+    ServiceOverloaded,
     /// An internal error of the gateway.
     Internal,
 }
@@ -110,6 +132,17 @@ impl FaultCode {
         FaultCode::UpstreamTimeout,
         FaultCode::UpstreamUnavailable,
         FaultCode::Overloaded,
+        FaultCode::SchemaViolation,
+        FaultCode::StaleMessage,
+        FaultCode::KeyAlgorithmMismatch,
+        FaultCode::TooManySignatures,
+        FaultCode::TooManyReferences,
+        FaultCode::DigestBudgetExceeded,
+        FaultCode::KeyRefused,
+        FaultCode::RevocationUnknown,
+        FaultCode::UpstreamInvalidAnswer,
+        FaultCode::RequestTimeout,
+        FaultCode::ServiceOverloaded,
         FaultCode::Internal,
     ];
 
@@ -145,6 +178,17 @@ impl FaultCode {
             FaultCode::UpstreamTimeout => "RSMEV-UPSTREAM-TIMEOUT",
             FaultCode::UpstreamUnavailable => "RSMEV-UPSTREAM-UNAVAILABLE",
             FaultCode::Overloaded => "RSMEV-OVERLOADED",
+            FaultCode::SchemaViolation => "RSMEV-ENV-SCHEMA",
+            FaultCode::StaleMessage => "RSMEV-MSG-STALE",
+            FaultCode::KeyAlgorithmMismatch => "RSMEV-DSIG-KEY-ALGORITHM-MISMATCH",
+            FaultCode::TooManySignatures => "RSMEV-DSIG-TOO-MANY-SIGNATURES",
+            FaultCode::TooManyReferences => "RSMEV-DSIG-TOO-MANY-REFERENCES",
+            FaultCode::DigestBudgetExceeded => "RSMEV-DSIG-DIGEST-BUDGET",
+            FaultCode::KeyRefused => "RSMEV-CERT-KEY-REFUSED",
+            FaultCode::RevocationUnknown => "RSMEV-CERT-REVOCATION-UNKNOWN",
+            FaultCode::UpstreamInvalidAnswer => "RSMEV-UPSTREAM-INVALID-ANSWER",
+            FaultCode::RequestTimeout => "RSMEV-HTTP-TIMEOUT",
+            FaultCode::ServiceOverloaded => "RSMEV-SERVICE-OVERLOADED",
             FaultCode::Internal => "RSMEV-INTERNAL",
         }
     }
@@ -170,6 +214,11 @@ impl FaultCode {
             | FaultCode::CertificateUntrusted
             | FaultCode::CertificateUsageInvalid
             | FaultCode::SenderNotRegistered
+            | FaultCode::KeyAlgorithmMismatch
+            | FaultCode::TooManySignatures
+            | FaultCode::TooManyReferences
+            | FaultCode::DigestBudgetExceeded
+            | FaultCode::KeyRefused
             | FaultCode::CertificateReplaced => "SMEV-100",
             FaultCode::UnknownService
             | FaultCode::AccessDenied
@@ -177,10 +226,16 @@ impl FaultCode {
             | FaultCode::UnsupportedOperation
             | FaultCode::DuplicateMessage
             | FaultCode::InvalidMessageId
+            | FaultCode::SchemaViolation
+            | FaultCode::StaleMessage
+            | FaultCode::RequestTimeout
             | FaultCode::StaleMessageId => "SMEV-403",
             FaultCode::UpstreamTimeout
             | FaultCode::UpstreamUnavailable
             | FaultCode::Overloaded
+            | FaultCode::RevocationUnknown
+            | FaultCode::UpstreamInvalidAnswer
+            | FaultCode::ServiceOverloaded
             | FaultCode::Internal => "SMEV-500",
         }
     }
@@ -245,6 +300,35 @@ impl FaultCode {
             FaultCode::UpstreamTimeout => "Поставщик сведений не ответил за отведённое время",
             FaultCode::UpstreamUnavailable => "Поставщик сведений недоступен",
             FaultCode::Overloaded => "Шлюз перегружен, повторите запрос позже",
+            FaultCode::SchemaViolation => {
+                "Структура конверта не соответствует схеме СМЭВ: элемент находится там, где схема его не допускает"
+            }
+            FaultCode::StaleMessage => {
+                "Время формирования сообщения вне допустимого окна: сообщение устарело или часы отправителя неверны"
+            }
+            FaultCode::KeyAlgorithmMismatch => {
+                "Ключ подписанта не соответствует заявленному алгоритму подписи"
+            }
+            FaultCode::TooManySignatures => {
+                "Сообщение содержит больше подписей, чем допускает политика узла"
+            }
+            FaultCode::TooManyReferences => {
+                "Подпись содержит больше ссылок (Reference), чем допускает политика узла"
+            }
+            FaultCode::DigestBudgetExceeded => {
+                "Объём подписанных данных превышает допустимый для размера сообщения"
+            }
+            FaultCode::KeyRefused => {
+                "Параметры открытого ключа подписанта не допускаются политикой узла"
+            }
+            FaultCode::RevocationUnknown => {
+                "Узел не может проверить статус отзыва сертификата: список отозванных сертификатов устарел"
+            }
+            FaultCode::UpstreamInvalidAnswer => "Ответ поставщика сведений отклонён узлом",
+            FaultCode::RequestTimeout => "Запрос не был получен полностью за отведённое время",
+            FaultCode::ServiceOverloaded => {
+                "Превышено число одновременных обращений к виду сведений, повторите запрос позже"
+            }
             FaultCode::Internal => "Внутренняя ошибка шлюза",
         }
     }
@@ -305,6 +389,35 @@ impl FaultCode {
             FaultCode::UpstreamTimeout => "The provider did not answer in time",
             FaultCode::UpstreamUnavailable => "The provider is unavailable",
             FaultCode::Overloaded => "The gateway is overloaded; retry later",
+            FaultCode::SchemaViolation => {
+                "The envelope does not follow the SMEV schema: an element stands where the schema allows none"
+            }
+            FaultCode::StaleMessage => {
+                "The message's timestamp is outside the accepted window: it is stale, or the sender's clock is wrong"
+            }
+            FaultCode::KeyAlgorithmMismatch => {
+                "The signer's key does not match the signature algorithm"
+            }
+            FaultCode::TooManySignatures => {
+                "The message carries more signatures than the node's policy admits"
+            }
+            FaultCode::TooManyReferences => {
+                "A signature carries more References than the node's policy admits"
+            }
+            FaultCode::DigestBudgetExceeded => {
+                "The signed data to digest exceeds the allowed multiple of the message size"
+            }
+            FaultCode::KeyRefused => {
+                "The signer's public key has parameters the node's policy does not admit"
+            }
+            FaultCode::RevocationUnknown => {
+                "The node cannot check the certificate's revocation status: its CRL is out of date"
+            }
+            FaultCode::UpstreamInvalidAnswer => "The provider's answer was refused by the node",
+            FaultCode::RequestTimeout => "The request was not received in time",
+            FaultCode::ServiceOverloaded => {
+                "Too many exchanges with this service are in flight; retry later"
+            }
             FaultCode::Internal => "Internal gateway error",
         }
     }

@@ -73,6 +73,21 @@ pub const fn smev3_fault(code: FaultCode) -> (&'static str, Option<&'static str>
         FaultCode::DuplicateMessage => ("MessageIsAlreadySent", None),
         FaultCode::InvalidMessageId => ("InvalidMessageIdFormat", None),
         FaultCode::StaleMessageId => ("StaleMessageId", None),
+        FaultCode::SchemaViolation => ("InvalidContent", None),
+        FaultCode::StaleMessage => ("InvalidContent", None),
+        FaultCode::KeyAlgorithmMismatch => {
+            ("SignatureVerificationFault", Some("SignatureIsInvalid"))
+        }
+        FaultCode::TooManySignatures => ("SignatureVerificationFault", Some("SignatureIsInvalid")),
+        FaultCode::TooManyReferences => ("SignatureVerificationFault", Some("SignatureIsInvalid")),
+        FaultCode::DigestBudgetExceeded => {
+            ("SignatureVerificationFault", Some("SignatureIsInvalid"))
+        }
+        FaultCode::KeyRefused => ("SignatureVerificationFault", Some("CertificateIsNotFound")),
+        FaultCode::RevocationUnknown => ("SMEVFailure", None),
+        FaultCode::UpstreamInvalidAnswer => ("SMEVFailure", None),
+        FaultCode::RequestTimeout => ("InvalidContent", None),
+        FaultCode::ServiceOverloaded => ("SMEVFailure", None),
         FaultCode::UpstreamTimeout
         | FaultCode::UpstreamUnavailable
         | FaultCode::Overloaded
