@@ -143,6 +143,7 @@ fn is_federal(role: &Role) -> bool {
         Role::CallerInformationSystem
         | Role::SenderInformationSystem
         | Role::Personal
+        | Role::Routing
         | Role::AppData
         | Role::Other => false,
     }
