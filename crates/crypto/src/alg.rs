@@ -1,6 +1,11 @@
 //! The closed algorithm vocabulary: XMLDSig URIs and X.509 OIDs in, enums out.
 
-use crate::{CryptoError, shown};
+use crate::{CryptoError, PublicKey, shown};
+
+/// The largest RSA public exponent admitted, in bits: 2³² and below (65537 is 17 bits). A
+/// verification costs one modular squaring per exponent bit, so a 3,070-bit exponent makes one
+/// signature cost as much as a hundred and eighty ordinary ones; no CA issues such keys.
+pub const RSA_MAX_EXPONENT_BITS: u32 = 32;
 
 /// A digest algorithm.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -347,6 +352,23 @@ impl AlgorithmPolicy {
             return Err(CryptoError::LegacyRefused(alg.name()));
         }
         self.check_digest(alg.digest())
+    }
+
+    /// Checks the signer's key itself: a legacy key algorithm (GOST R 34.10-2001) is refused
+    /// like a legacy signature algorithm, and an RSA public exponent above 2³² is refused
+    /// outright ([`RSA_MAX_EXPONENT_BITS`]). Key sizes are bounded when a key is parsed.
+    pub fn check_key(&self, key: &PublicKey) -> Result<(), CryptoError> {
+        if key.kind().is_legacy() && !self.allow_legacy {
+            return Err(CryptoError::LegacyRefused(key.kind().name()));
+        }
+        if let Some(bits) = key.rsa_exponent_bits()
+            && bits > RSA_MAX_EXPONENT_BITS
+        {
+            return Err(CryptoError::KeyRefused(format!(
+                "an RSA public exponent of {bits} bits (admitted: at most 2^32; 65537 is usual)"
+            )));
+        }
+        Ok(())
     }
 }
 

@@ -41,7 +41,7 @@ mod private;
 mod public;
 mod signer;
 
-pub use alg::{AlgorithmPolicy, DigestAlg, SignatureAlg};
+pub use alg::{AlgorithmPolicy, DigestAlg, RSA_MAX_EXPONENT_BITS, SignatureAlg};
 pub use hash::Hasher;
 pub use private::PrivateKey;
 pub use public::{KeyKind, PublicKey};
@@ -67,6 +67,8 @@ pub enum CryptoError {
         key: &'static str,
         alg: &'static str,
     },
+    #[error("the signer's key is refused by policy: {0}")]
+    KeyRefused(String),
     #[error("malformed key: {0}")]
     MalformedKey(String),
     #[error("unsupported key: {0}")]
@@ -91,13 +93,15 @@ impl CryptoError {
             CryptoError::UnsupportedAlgorithm(_) => FaultCode::UnsupportedAlgorithm,
             CryptoError::MacRefused(_) => FaultCode::UnsupportedAlgorithm,
             CryptoError::LegacyRefused(_) => FaultCode::LegacyAlgorithmRefused,
-            CryptoError::KeyAlgorithmMismatch { .. } => FaultCode::SignatureInvalid,
+            CryptoError::KeyAlgorithmMismatch { .. } => FaultCode::KeyAlgorithmMismatch,
+            CryptoError::KeyRefused(_) => FaultCode::KeyRefused,
             CryptoError::MalformedKey(_) => FaultCode::CertificateInvalid,
             CryptoError::UnsupportedKey(_) => FaultCode::CertificateInvalid,
             CryptoError::SignatureMismatch => FaultCode::SignatureInvalid,
             CryptoError::MalformedSignature(_) => FaultCode::SignatureInvalid,
             CryptoError::DigestLength { .. } => FaultCode::SignatureInvalid,
-            CryptoError::SigningFailed(_) => FaultCode::SignatureInvalid,
+            // Our own signer failed (its RNG, an HSM): the node's fault, not the caller's.
+            CryptoError::SigningFailed(_) => FaultCode::Internal,
         }
     }
 }
@@ -153,6 +157,7 @@ mod tests {
             CryptoError::MacRefused(String::new()),
             CryptoError::LegacyRefused("x"),
             CryptoError::KeyAlgorithmMismatch { key: "k", alg: "a" },
+            CryptoError::KeyRefused(String::new()),
             CryptoError::MalformedKey(String::new()),
             CryptoError::UnsupportedKey(String::new()),
             CryptoError::SignatureMismatch,
@@ -174,6 +179,18 @@ mod tests {
         assert_eq!(
             CryptoError::LegacyRefused("x").fault_code(),
             FaultCode::LegacyAlgorithmRefused
+        );
+        assert_eq!(
+            CryptoError::KeyAlgorithmMismatch { key: "k", alg: "a" }.fault_code(),
+            FaultCode::KeyAlgorithmMismatch
+        );
+        assert_eq!(
+            CryptoError::KeyRefused(String::new()).fault_code(),
+            FaultCode::KeyRefused
+        );
+        assert_eq!(
+            CryptoError::SigningFailed(String::new()).fault_code(),
+            FaultCode::Internal
         );
     }
 }

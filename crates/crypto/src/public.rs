@@ -52,14 +52,15 @@ impl KeyKind {
         }
     }
 
-    /// Whether a key of this kind can check (or make) signatures of `alg`. A 256-bit GOST key
-    /// serves both GOST R 34.10-2012 256 and 2001, whose equations are the same; a 512-bit key
-    /// serves only 2012-512; ECDSA keys serve any ECDSA digest.
+    /// Whether a key of this kind can check (or make) signatures of `alg`. The key decides
+    /// the algorithm: a GOST R 34.10-2001 key serves only the 2001 URI and a 2012 key only its
+    /// own size, although 2001 and 2012-256 share the equation and the curves. Otherwise a
+    /// legacy 2001 key would pass as "GOST R 34.10-2012" under a 2012 URI, past the policy
+    /// that refuses 2001. RSA keys serve any RSA digest, ECDSA keys any ECDSA digest.
     pub const fn accepts(self, alg: SignatureAlg) -> bool {
         match self {
-            KeyKind::Gost2012_256 | KeyKind::Gost2001 => {
-                matches!(alg, SignatureAlg::Gost2012_256 | SignatureAlg::Gost2001)
-            }
+            KeyKind::Gost2012_256 => matches!(alg, SignatureAlg::Gost2012_256),
+            KeyKind::Gost2001 => matches!(alg, SignatureAlg::Gost2001),
             KeyKind::Gost2012_512 => matches!(alg, SignatureAlg::Gost2012_512),
             KeyKind::Rsa => matches!(
                 alg,
@@ -76,16 +77,23 @@ impl KeyKind {
     }
 
     /// The algorithm to sign with by default: the key's own family with its matching digest.
-    /// For a GOST R 34.10-2001 key that is 2012-256 (2001 itself is verify-only).
+    /// For a GOST R 34.10-2001 key that is 2001, which is verify-only: such a key cannot sign.
     pub const fn default_algorithm(self) -> SignatureAlg {
         match self {
-            KeyKind::Gost2012_256 | KeyKind::Gost2001 => SignatureAlg::Gost2012_256,
+            KeyKind::Gost2012_256 => SignatureAlg::Gost2012_256,
+            KeyKind::Gost2001 => SignatureAlg::Gost2001,
             KeyKind::Gost2012_512 => SignatureAlg::Gost2012_512,
             KeyKind::Rsa => SignatureAlg::RsaSha256,
             KeyKind::EcP256 => SignatureAlg::EcdsaSha256,
             KeyKind::EcP384 => SignatureAlg::EcdsaSha384,
             KeyKind::EcP521 => SignatureAlg::EcdsaSha512,
         }
+    }
+
+    /// Legacy key algorithms (GOST R 34.10-2001) that [`crate::AlgorithmPolicy`] refuses
+    /// unless told otherwise.
+    pub const fn is_legacy(self) -> bool {
+        matches!(self, KeyKind::Gost2001)
     }
 
     pub const fn is_gost(self) -> bool {
@@ -284,6 +292,16 @@ impl PublicKey {
             Material::Gost(k) => 8 * k.param_set().size().bytes() as u32,
             Material::Rsa { bits, .. } => *bits,
             Material::Ec { key, .. } => key.group().degree(),
+        }
+    }
+
+    /// Bits in an RSA key's public exponent (17 for 65537); `None` for other keys. The cost of
+    /// a verification grows with it, which is why [`crate::AlgorithmPolicy::check_key`] bounds
+    /// it.
+    pub fn rsa_exponent_bits(&self) -> Option<u32> {
+        match &self.0.material {
+            Material::Rsa { rsa, .. } => Some(rsa.e().num_bits() as u32),
+            _ => None,
         }
     }
 
@@ -616,11 +634,10 @@ mod tests {
             KeyKind::EcP521,
         ] {
             assert!(k.accepts(k.default_algorithm()), "{k:?}");
-            assert!(!k.default_algorithm().is_legacy(), "{k:?}");
+            assert_eq!(k.default_algorithm().is_legacy(), k.is_legacy(), "{k:?}");
             let n = SignatureAlg::ALL.iter().filter(|&&a| k.accepts(a)).count();
             let expected = match k {
-                KeyKind::Gost2012_256 | KeyKind::Gost2001 => 2,
-                KeyKind::Gost2012_512 => 1,
+                KeyKind::Gost2012_256 | KeyKind::Gost2001 | KeyKind::Gost2012_512 => 1,
                 KeyKind::Rsa => 4,
                 _ => 3,
             };
@@ -628,6 +645,8 @@ mod tests {
         }
         assert!(!KeyKind::Gost2012_512.accepts(SignatureAlg::Gost2012_256));
         assert!(!KeyKind::Gost2012_256.accepts(SignatureAlg::Gost2012_512));
+        assert!(!KeyKind::Gost2012_256.accepts(SignatureAlg::Gost2001));
+        assert!(!KeyKind::Gost2001.accepts(SignatureAlg::Gost2012_256));
         assert!(!KeyKind::Rsa.accepts(SignatureAlg::EcdsaSha256));
         assert!(!KeyKind::EcP256.accepts(SignatureAlg::RsaSha256));
     }
@@ -676,6 +695,26 @@ mod tests {
         assert_eq!(ok.kind(), KeyKind::Rsa);
         // Parameters absent is read too.
         PublicKey::from_spki_der(&rsa_spki(&n, &[0x01, 0x00, 0x01], &[])).unwrap();
+        // Exponents up to 2^32 pass the key policy; a bigger one parses (it is a key) but is
+        // refused by policy before it costs a verification.
+        assert_eq!(ok.rsa_exponent_bits(), Some(17));
+        crate::AlgorithmPolicy::STRICT.check_key(&ok).unwrap();
+        let max = PublicKey::from_spki_der(&rsa_spki(&n, &[0x00, 0xff, 0xff, 0xff, 0xff], &null))
+            .unwrap();
+        assert_eq!(max.rsa_exponent_bits(), Some(32));
+        crate::AlgorithmPolicy::STRICT.check_key(&max).unwrap();
+        let mut huge = vec![0x01];
+        huge.extend([0u8; 383]);
+        huge.push(0x01);
+        let big = PublicKey::from_spki_der(&rsa_spki(&n, &huge, &null)).unwrap();
+        assert_eq!(big.rsa_exponent_bits(), Some(3073));
+        let e = crate::AlgorithmPolicy::LEGACY.check_key(&big).unwrap_err();
+        assert!(matches!(e, CryptoError::KeyRefused(_)), "{e:?}");
+        let just_over = [0x01, 0x00, 0x00, 0x00, 0x01];
+        let e = crate::AlgorithmPolicy::STRICT
+            .check_key(&PublicKey::from_spki_der(&rsa_spki(&n, &just_over, &null)).unwrap())
+            .unwrap_err();
+        assert!(matches!(e, CryptoError::KeyRefused(_)), "{e:?}");
         for (what, e, params) in [
             ("e = 1", vec![0x01], null.to_vec()),
             ("even e", vec![0x01, 0x00, 0x00], null.to_vec()),

@@ -181,6 +181,9 @@ fn keys_and_algorithms_must_match() {
         (&k512, SignatureAlg::Gost2012_256),
         (&k512, SignatureAlg::Gost2001),
         (&k2001, SignatureAlg::Gost2012_512),
+        // 2001 and 2012-256 share the equation and the curves, but the key decides.
+        (&k2001, SignatureAlg::Gost2012_256),
+        (&k256, SignatureAlg::Gost2001),
     ] {
         let digest = vec![0u8; alg.digest().output_len()];
         let e = key.verify_prehashed(alg, &digest, &[1; 128]).unwrap_err();
@@ -189,17 +192,55 @@ fn keys_and_algorithms_must_match() {
             "{} with {alg:?}: {e:?}",
             key.describe()
         );
+        assert_eq!(e.fault_code(), FaultCode::KeyAlgorithmMismatch);
     }
-    // A 256-bit key serves both 2012-256 and 2001 (the same equation): the engine's 2001
-    // signature is merely the wrong signature for the 2012-256 digest of the same message.
-    let msg = read("msg.bin");
-    let sig = read("gost2001-A.sig");
+}
+
+/// A GOST R 34.10-2001 key's signature over a GOST R 34.11-2012 digest is sound arithmetic
+/// (the engine makes it from the raw digest), yet it is no GOST R 34.10-2012 signature: under
+/// the 2012-256 URI it is refused for the key, before any arithmetic, whatever the policy.
+#[test]
+fn a_2001_key_never_passes_as_2012() {
+    if !have_gost_engine() {
+        return;
+    }
+    let scratch = Scratch::new("k2001");
+    let digest = Hasher::digest(DigestAlg::Streebog256, &read("msg.bin"));
+    let dgst = scratch.0.join("digest.bin");
+    std::fs::write(&dgst, &digest).unwrap();
+    let sig = run(Command::new("openssl").args([
+        "pkeyutl",
+        "-engine",
+        "gost",
+        "-sign",
+        "-inkey",
+        common::data("gost2001-A.key.pem").to_str().unwrap(),
+        "-in",
+        dgst.to_str().unwrap(),
+    ]));
+    let k2001 = public("gost2001-A");
+    // The arithmetic holds: checked as what it is, a 2001 signature of these 32 bytes.
+    k2001
+        .verify_prehashed(SignatureAlg::Gost2001, &digest, &sig)
+        .unwrap();
     let e = k2001
-        .verify(SignatureAlg::Gost2012_256, &msg, &sig)
+        .verify_prehashed(SignatureAlg::Gost2012_256, &digest, &sig)
         .unwrap_err();
-    assert!(matches!(e, CryptoError::SignatureMismatch), "{e:?}");
-    let e = k256.verify(SignatureAlg::Gost2001, &msg, &sig).unwrap_err();
-    assert!(matches!(e, CryptoError::SignatureMismatch), "{e:?}");
+    assert!(
+        matches!(e, CryptoError::KeyAlgorithmMismatch { .. }),
+        "{e:?}"
+    );
+    // And the policy refuses the key itself unless legacy algorithms are admitted.
+    let e = rsmev_crypto::AlgorithmPolicy::STRICT
+        .check_key(&k2001)
+        .unwrap_err();
+    assert!(matches!(e, CryptoError::LegacyRefused(_)), "{e:?}");
+    rsmev_crypto::AlgorithmPolicy::LEGACY
+        .check_key(&k2001)
+        .unwrap();
+    rsmev_crypto::AlgorithmPolicy::STRICT
+        .check_key(&public("gost256-A"))
+        .unwrap();
 }
 
 #[test]
@@ -224,15 +265,16 @@ fn software_signer_signs_and_refuses() {
     assert!(matches!(e, CryptoError::LegacyRefused(_)), "{e:?}");
     let e = SoftwareSigner::new(private("gost256-A"), SignatureAlg::Gost2001).unwrap_err();
     assert!(matches!(e, CryptoError::LegacyRefused(_)), "{e:?}");
-    // A 2001 key defaults to 2012-256 on its curve.
+    // A 2001 key signs nothing: its own algorithm is verify-only, and 2012 is not its own.
     let k2001 = private("gost2001-A");
-    assert_eq!(k2001.default_algorithm(), SignatureAlg::Gost2012_256);
-    let signer = SoftwareSigner::with_default_algorithm(k2001).unwrap();
-    let digest = Hasher::digest(DigestAlg::Streebog256, &msg);
-    let sig = signer.sign_prehashed(&digest).unwrap();
-    public("gost2001-A")
-        .verify_prehashed(SignatureAlg::Gost2012_256, &digest, &sig)
-        .unwrap();
+    assert_eq!(k2001.default_algorithm(), SignatureAlg::Gost2001);
+    let e = SoftwareSigner::with_default_algorithm(k2001).unwrap_err();
+    assert!(matches!(e, CryptoError::LegacyRefused(_)), "{e:?}");
+    let e = SoftwareSigner::new(private("gost2001-A"), SignatureAlg::Gost2012_256).unwrap_err();
+    assert!(
+        matches!(e, CryptoError::KeyAlgorithmMismatch { .. }),
+        "{e:?}"
+    );
     let e = SoftwareSigner::new(private("gost512-C"), SignatureAlg::Gost2012_256).unwrap_err();
     assert!(
         matches!(e, CryptoError::KeyAlgorithmMismatch { .. }),

@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod extract;
+mod shape;
 
 use rsmev_fault::FaultCode;
 pub use rsmev_fault::Smev3Version;
@@ -92,6 +93,49 @@ pub struct Exchange {
     pub recipient_code: Option<String>,
     /// SMEV 2 `smev:Message/OKTMO`.
     pub oktmo: Option<String>,
+    /// The message's own time, as written: SMEV 3 `MessageTypeSelector/Timestamp` or the
+    /// `Timestamp` of GetStatus/GetIncomingQueueStatistics; SMEV 2 `smev:Message/Date`.
+    pub timestamp: Option<String>,
+    /// SMEV 3 `SenderProvidedRequestData/ReferenceMessageID`: the chain's first message.
+    pub reference_message_id: Option<String>,
+    /// SMEV 3 `SenderProvidedResponseData/To`: whom a response answers.
+    pub to: Option<String>,
+    /// SMEV 2 `smev:Message/RequestIdRef`: the request a response answers.
+    pub request_id_ref: Option<String>,
+    /// SMEV 3 `AckTargetMessage`: the message acknowledged.
+    pub ack: Option<Ack>,
+}
+
+/// What an `AckRequest` acknowledges.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Ack {
+    pub message_id: String,
+    /// `@accepted`: the message was taken (true) or rejected (false).
+    pub accepted: bool,
+}
+
+/// What SMEV answers a participant (the Body element of its answer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum AnswerKind {
+    SendRequestResponse,
+    SendResponseResponse,
+    GetRequestResponse,
+    GetResponseResponse,
+    GetStatusResponse,
+    AckResponse,
+    GetIncomingQueueStatisticsResponse,
+}
+
+/// An SMEV 3 answer's facts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Answer {
+    pub version: Smev3Version,
+    pub kind: AnswerKind,
+    /// The answer element has no element content (an empty queue, an acknowledgement).
+    pub empty: bool,
+    /// `MessageMetadata/MessageId` of a `SendRequestResponse`/`SendResponseResponse`, when
+    /// SMEV's signature covers it: the message this answer is about.
+    pub relates_to: Option<String>,
 }
 
 /// Why the facts could not be read.
@@ -121,6 +165,13 @@ pub enum EnvelopeError {
     ExtraBodyElement(String),
     #[error("no verified signature covers the element that carries the exchange's facts")]
     Unsigned,
+    /// An element stands where the SMEV schemas allow none (or a required one is missing
+    /// from a checked container).
+    #[error("{container}: {what} breaks the SMEV schema")]
+    Schema {
+        container: &'static str,
+        what: String,
+    },
     #[error(transparent)]
     Xml(#[from] rsmev_xml::XmlError),
 }
@@ -135,6 +186,7 @@ impl EnvelopeError {
             EnvelopeError::Conflict(_) => FaultCode::MalformedMessage,
             EnvelopeError::ExtraBodyElement(_) => FaultCode::MalformedMessage,
             EnvelopeError::Unsigned => FaultCode::SignedElementMismatch,
+            EnvelopeError::Schema { .. } => FaultCode::SchemaViolation,
             EnvelopeError::Xml(e) => e.fault_code(),
         }
     }
@@ -172,6 +224,31 @@ impl EnvelopeError {
 /// limits should use [`exchange_with_limits`] with the same limits.
 pub fn exchange(verified: &Verified<Message<'_>>) -> Result<Exchange, EnvelopeError> {
     extract::exchange(verified, &rsmev_xml::Limits::default())
+}
+
+/// The facts of an SMEV 3 answer SMEV signed (`SendRequestResponse`, `GetResponseResponse`, …):
+/// its kind, and what it relates to as SMEV's signature (the origin) covers it.
+pub fn answer(verified: &Verified<Message<'_>>) -> Result<Answer, EnvelopeError> {
+    extract::answer(verified, &rsmev_xml::Limits::default())
+}
+
+/// The kind of an unsigned SMEV 3 answer (SMEV sends an empty queue, an acknowledgement and
+/// queue statistics unsigned), and whether it is empty. Nothing else is read from it.
+pub fn unsigned_answer(text: &str) -> Result<Answer, EnvelopeError> {
+    extract::unsigned_answer(text, &rsmev_xml::Limits::default())
+}
+
+/// A SOAP fault's words, as its sender wrote them (bounded).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SoapFault {
+    pub code: String,
+    pub string: String,
+}
+
+/// The words of a SOAP fault message, or `None` if the message is no SOAP fault. For passing
+/// a provider's explanation on; nothing in it is a fact the node acts on.
+pub fn soap_fault(text: &str) -> Option<SoapFault> {
+    extract::soap_fault(text, &rsmev_xml::Limits::default())
 }
 
 /// [`exchange`], reading the text under `limits` (those the verifier used).

@@ -52,6 +52,11 @@ fn smev3_1_1_send_request_mr_sample() {
             sender_code: None,
             recipient_code: None,
             oktmo: None,
+            timestamp: None,
+            reference_message_id: None,
+            to: None,
+            request_id_ref: None,
+            ack: None,
         }
     );
 }
@@ -98,6 +103,11 @@ fn smev3_1_2_send_request_gost2012() {
             sender_code: None,
             recipient_code: None,
             oktmo: None,
+            timestamp: None,
+            reference_message_id: None,
+            to: None,
+            request_id_ref: None,
+            ack: None,
         }
     );
 }
@@ -136,6 +146,11 @@ fn smev2_rev120315_request_mfc_to_esia() {
             sender_code: Some("905801311".into()),
             recipient_code: Some("ESIA01001".into()),
             oktmo: None,
+            timestamp: Some("2015-08-27T11:17:06.3998232+03:00".into()),
+            reference_message_id: None,
+            to: None,
+            request_id_ref: None,
+            ack: None,
         }
     );
 }
@@ -160,6 +175,11 @@ fn smev2_rev111111_request_kostroma_to_fns() {
             sender_code: Some("192701441".into()),
             recipient_code: Some("AAAA01001".into()),
             oktmo: None,
+            timestamp: Some("2015-08-27T11:57:52.9085062+03:00".into()),
+            reference_message_id: None,
+            to: None,
+            request_id_ref: None,
+            ack: None,
         }
     );
 }
@@ -184,8 +204,26 @@ fn smev2_response_via_two_nodes_has_the_signed_headers_message_id() {
             sender_code: Some("FNSR01001".into()),
             recipient_code: Some("192701441".into()),
             oktmo: None,
+            timestamp: Some("2014-11-24T06:06:36Z".into()),
+            reference_message_id: None,
+            to: None,
+            request_id_ref: Some("f506e3e4-5576-4806-b9da-45ffd5a9d8cc".into()),
+            ack: None,
         }
     );
+}
+
+/// The same answer read as what it is: SMEV's answer, signed by SMEV (its origin); nothing at
+/// the operation's level relates it to a request (that is inside the Response).
+#[test]
+fn smev3_get_response_response_as_an_answer() {
+    let bytes = sample("smev3-1.1-GetResponseResponse-fns-vipul-test-env.xml");
+    let v = legacy(Profile::Smev3).verify(&bytes).unwrap();
+    assert_eq!(v.origin().unwrap().role, rsmev_signature::Role::Smev);
+    let a = rsmev_envelope::answer(&v).unwrap();
+    assert_eq!(a.kind, rsmev_envelope::AnswerKind::GetResponseResponse);
+    assert!(!a.empty);
+    assert_eq!(a.relates_to, None);
 }
 
 /// Profile `any` verifies every signature but gives none of them a role: nothing in these

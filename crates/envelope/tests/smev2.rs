@@ -48,6 +48,11 @@ fn signed_smev2_request() {
             sender_code: Some("MFC440001".into()),
             recipient_code: Some("FNS001001".into()),
             oktmo: None,
+            timestamp: Some("2026-12-01T10:00:00".into()),
+            reference_message_id: None,
+            to: None,
+            request_id_ref: None,
+            ack: None,
         }
     );
     assert_eq!(read(&prod()).unwrap().environment, Environment::Prod);
@@ -63,9 +68,13 @@ fn empty_test_msg_is_test() {
 #[test]
 fn service_oktmo() {
     let with = |elements: &str| insert_after(&prod(), RECIPIENT_END, elements);
-    let x = read(&with(
-        "<rev:Service><rev:Mnemonic>FNSINNFL</rev:Mnemonic><rev:Version>2.00</rev:Version>\
-         </rev:Service><rev:OKTMO> 34701000 </rev:OKTMO>",
+    let x = read(&insert_before(
+        &with(
+            "<rev:Service><rev:Mnemonic>FNSINNFL</rev:Mnemonic><rev:Version>2.00</rev:Version>\
+             </rev:Service>",
+        ),
+        "</rev:Message>",
+        "<rev:OKTMO> 34701000 </rev:OKTMO>",
     ))
     .unwrap();
     assert_eq!(
@@ -102,7 +111,7 @@ fn service_oktmo() {
 }
 
 /// Facts are the signed smev:Message's direct children in its own namespace: a TestMsg in the
-/// AppData, one in another namespace, a Code deeper than Sender/Code are not facts.
+/// AppData, one inside another element, a Code deeper than Sender/Code are not facts.
 #[test]
 fn facts_are_matched_by_namespace_and_depth() {
     let doc = prod()
@@ -111,9 +120,8 @@ fn facts_are_matched_by_namespace_and_depth() {
             "<rev:TestMsg>x</rev:TestMsg><rev:Sender><rev:Code>EVIL00001</rev:Code></rev:Sender><rev:ФИО>",
         )
         .replace(
-            RECIPIENT_END,
-            "</rev:Recipient><t:TestMsg xmlns:t=\"http://smev.gosuslugi.ru/rev111111\">x</t:TestMsg>\
-             <rev:TypeCode><rev:TestMsg/></rev:TypeCode>",
+            "<rev:TypeCode>GSRV</rev:TypeCode>",
+            "<rev:TypeCode>GSRV<rev:TestMsg/></rev:TypeCode>",
         )
         .replace(
             "<rev:Code>MFC440001</rev:Code>",
@@ -122,23 +130,46 @@ fn facts_are_matched_by_namespace_and_depth() {
     let x = read(&doc).unwrap();
     assert_eq!(x.environment, Environment::Prod);
     assert_eq!(x.sender_code.as_deref(), Some("MFC440001"));
+    // A child of smev:Message in another namespace (or another SMEV 2 revision) has no place
+    // in the schema: refused, not skipped.
+    let other = insert_after(
+        &prod(),
+        RECIPIENT_END,
+        "<t:TestMsg xmlns:t=\"http://smev.gosuslugi.ru/rev111111\">x</t:TestMsg>",
+    );
+    let err = read(&other).unwrap_err();
+    assert!(matches!(err, EnvelopeError::Schema { .. }), "{err}");
+    assert_eq!(err.fault_code(), FaultCode::SchemaViolation);
 }
 
-/// What is added after signing outside the Body — a forged smev:Message and a node header
-/// nobody signed — changes nothing: no test flag, other codes, or message id appear.
+/// A node header nobody signed, added after signing, changes nothing: no message id appears.
+/// A forged smev:Message in the Header has no place in the schema and is refused outright.
 #[test]
-fn unsigned_header_additions_are_ignored() {
+fn unsigned_header_additions_are_ignored_or_refused() {
     let signed = sign(&prod(), Profile::Smev2);
-    let forged = "<rev:Header><rev:NodeId>00</rev:NodeId>\
+    let header = "<rev:Header><rev:NodeId>00</rev:NodeId>\
                   <rev:MessageId>f506e3e4-5576-4806-b9da-45ffd5a9d8cc</rev:MessageId>\
                   <rev:TimeStamp>2026-12-01T10:00:00</rev:TimeStamp><rev:MessageClass>REQUEST</rev:MessageClass>\
-                  </rev:Header><rev:Message><rev:Sender><rev:Code>EVIL00001</rev:Code></rev:Sender>\
-                  <rev:TestMsg>test</rev:TestMsg></rev:Message>";
-    let doc = insert_after(&signed, "<soapenv:Header>", forged);
+                  </rev:Header>";
+    let doc = insert_after(&signed, "<soapenv:Header>", header);
     let x = facts(&trusted(Profile::Smev2), doc.as_bytes()).unwrap();
     assert_eq!(x.environment, Environment::Prod);
     assert_eq!(x.sender_code.as_deref(), Some("MFC440001"));
     assert_eq!(x.message_id, None);
+    let message = "<rev:Message><rev:Sender><rev:Code>EVIL00001</rev:Code></rev:Sender>\
+                   <rev:TestMsg>test</rev:TestMsg></rev:Message>";
+    let doc = insert_after(&signed, "<soapenv:Header>", message);
+    let err = facts(&trusted(Profile::Smev2), doc.as_bytes()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            EnvelopeError::Schema {
+                container: "Header",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 #[test]
@@ -147,7 +178,23 @@ fn missing_and_repeated() {
         "<rev:Sender><rev:Code>MFC440001</rev:Code><rev:Name>МФЦ Костромской области</rev:Name></rev:Sender>",
         "",
     );
+    // The schema requires Sender first.
     let err = read(&no_sender).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            EnvelopeError::Schema {
+                container: "smev:Message",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let empty_sender = prod().replace(
+        "<rev:Sender><rev:Code>MFC440001</rev:Code><rev:Name>МФЦ Костромской области</rev:Name></rev:Sender>",
+        "<rev:Sender><rev:Name>МФЦ</rev:Name></rev:Sender>",
+    );
+    let err = read(&empty_sender).unwrap_err();
     assert_eq!(err, EnvelopeError::Missing("Sender/Code"));
     assert_eq!(err.fault_code(), FaultCode::MalformedMessage);
 
@@ -158,10 +205,13 @@ fn missing_and_repeated() {
     );
 
     let two_flags = SMEV2.replace(TEST_MSG, &format!("{TEST_MSG}{TEST_MSG}"));
-    assert_eq!(
+    assert!(matches!(
         read(&two_flags).unwrap_err(),
-        EnvelopeError::Repeated { element: "TestMsg" }
-    );
+        EnvelopeError::Schema {
+            container: "smev:Message",
+            ..
+        }
+    ));
 
     let two_codes = prod().replace(
         "<rev:Code>MFC440001</rev:Code>",
@@ -195,13 +245,22 @@ fn without_smev_message_it_is_not_smev() {
 }
 
 /// The whole message signed by a generic XMLDSig signature (profile `any`): it is no
-/// participant's WS-Security signature, so smev:Message is unsigned as far as SMEV goes.
+/// participant's WS-Security signature, so nothing is vouched for — and the enveloped
+/// signature, standing after the Body, has no place in the schema anyway.
 #[test]
-fn a_signature_in_no_smev_role_leaves_the_message_unsigned() {
+fn a_signature_in_no_smev_role_vouches_for_nothing() {
     let signer = signer(KEY);
     let cert = certificate(KEY);
     let signed = sign_with(SMEV2, SignOptions::new(Profile::Any, &signer, cert.der()));
     let err = facts(&trusted(Profile::Any), signed.as_bytes()).unwrap_err();
-    assert_eq!(err, EnvelopeError::Unsigned);
-    assert_eq!(err.fault_code(), FaultCode::SignedElementMismatch);
+    assert!(
+        matches!(
+            err,
+            EnvelopeError::Schema {
+                container: "Envelope",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

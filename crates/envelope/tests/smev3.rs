@@ -69,16 +69,45 @@ fn send_request_test_and_prod() {
 }
 
 /// The attack the crate exists for: TestMessage and a forged MessageID added after signing,
-/// outside `SenderProvidedRequestData` — as its sibling in the operation element and in the
-/// SOAP header. The signature still verifies; the exchange stays production with the signed id.
+/// outside `SenderProvidedRequestData` — as its sibling in the operation element, or in the
+/// SOAP header. The signature still verifies, but the schema has no place for them there: a
+/// provider reading "the first TestMessage" would act on them, so the message is refused.
 #[test]
-fn unsigned_test_message_outside_the_signed_element_is_ignored() {
+fn unsigned_additions_outside_the_signed_element_are_refused() {
     let signed = sign(&prod_template(), Profile::Smev3);
     let forged_id = "<ns:MessageID>00000000-0000-1000-8000-000000000000</ns:MessageID>";
     let doc = insert_after(&signed, SIGNED_END, &format!("{TEST_MESSAGE}{forged_id}"));
-    let doc = doc.replace(
+    let err = facts(&trusted(Profile::Smev3), doc.as_bytes()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            EnvelopeError::Schema {
+                container: "SendRequestRequest",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(err.fault_code(), FaultCode::SchemaViolation);
+    let doc = signed.replace(
         "<soap:Header/>",
         &format!("<soap:Header>{TEST_MESSAGE}{forged_id}</soap:Header>"),
+    );
+    let err = facts(&trusted(Profile::Smev3), doc.as_bytes()).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            EnvelopeError::Schema {
+                container: "Header",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // A header block of another namespace (WS-Addressing) is not SMEV's to forbid.
+    let doc = signed.replace(
+        "<soap:Header/>",
+        "<soap:Header><wsa:To xmlns:wsa=\"http://www.w3.org/2005/08/addressing\">x</wsa:To></soap:Header>",
     );
     let x = facts(&trusted(Profile::Smev3), doc.as_bytes()).unwrap();
     assert_eq!(x.environment, Environment::Prod);
@@ -94,26 +123,35 @@ fn unsigned_test_message_outside_the_signed_element_is_ignored() {
 }
 
 /// Only a direct child in the types namespace is the flag: a business schema's own
-/// `TestMessage`, one nested in the content, and one whose `ns` prefix is rebound to another
-/// namespace are all signed and all ignored.
+/// `TestMessage` and one nested in the content are signed and ignored; one whose `ns` prefix is
+/// rebound to another namespace, standing in the carrier, has no place in the schema.
 #[test]
 fn test_message_is_matched_by_namespace_and_depth() {
-    let doc = prod_template()
-        .replace(
-            "<req:RegNum>",
-            "<req:TestMessage/><ns:TestMessage/><req:RegNum>",
-        )
-        .replace(
-            SIGNED_END,
-            &format!(
-                "<ns:TestMessage xmlns:ns=\"urn://business\"/>\
-                 <x:TestMessage xmlns:x=\"urn://other\"/>{SIGNED_END}"
-            ),
-        );
+    let doc = prod_template().replace(
+        "<req:RegNum>",
+        "<req:TestMessage/><ns:TestMessage/><req:RegNum>",
+    );
     let x = read(&doc).unwrap();
     assert_eq!(x.environment, Environment::Prod);
     assert_eq!(x.message_id.as_deref(), Some(MESSAGE_ID));
     assert_eq!(x.service, breach());
+    for foreign in [
+        "<ns:TestMessage xmlns:ns=\"urn://business\"/>",
+        "<x:TestMessage xmlns:x=\"urn://other\"/>",
+    ] {
+        let doc = prod_template().replace(SIGNED_END, &format!("{foreign}{SIGNED_END}"));
+        let err = read(&doc).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                EnvelopeError::Schema {
+                    container: "SenderProvidedRequestData",
+                    ..
+                }
+            ),
+            "{foreign}: {err}"
+        );
+    }
 }
 
 /// The types namespace under another prefix, and the basic one as the default namespace:
@@ -144,22 +182,27 @@ fn repeated_facts_in_the_signed_element() {
         "<ns:MessageID>db0486d0-3c08-11e5-95e2-d4c9eff07b78</ns:MessageID>",
     );
     let err = read(&two_ids).unwrap_err();
-    assert_eq!(
-        err,
-        EnvelopeError::Repeated {
-            element: "MessageID"
-        }
+    assert!(
+        matches!(
+            err,
+            EnvelopeError::Schema {
+                container: "SenderProvidedRequestData",
+                ..
+            }
+        ),
+        "{err}"
     );
-    assert_eq!(err.fault_code(), FaultCode::MalformedMessage);
+    assert_eq!(err.fault_code(), FaultCode::SchemaViolation);
 
     let two_flags =
         send_request_template().replace(TEST_MESSAGE, &format!("{TEST_MESSAGE}{TEST_MESSAGE}"));
-    assert_eq!(
+    assert!(matches!(
         read(&two_flags).unwrap_err(),
-        EnvelopeError::Repeated {
-            element: "TestMessage"
+        EnvelopeError::Schema {
+            container: "SenderProvidedRequestData",
+            ..
         }
-    );
+    ));
 
     let two_roots = prod_template().replace(
         "</ns2:MessagePrimaryContent>",
@@ -180,15 +223,12 @@ fn missing_facts() {
     let mpc_start = t.find("<ns2:MessagePrimaryContent>").unwrap();
     let mpc_end =
         t.find("</ns2:MessagePrimaryContent>").unwrap() + "</ns2:MessagePrimaryContent>".len();
-    for (doc, missing) in [
-        (t.replace(&id, ""), "MessageID"),
-        (
-            t.replace(&id, "<ns:MessageID> \n </ns:MessageID>"),
-            "MessageID",
-        ),
+    // An element the schema requires, absent: the sequence says so.
+    for (doc, container) in [
+        (t.replace(&id, ""), "SenderProvidedRequestData"),
         (
             format!("{}{}", &t[..mpc_start], &t[mpc_end..]),
-            "MessagePrimaryContent",
+            "SenderProvidedRequestData",
         ),
         (
             format!(
@@ -196,13 +236,20 @@ fn missing_facts() {
                 &t[..mpc_start],
                 &t[mpc_end..]
             ),
-            "MessagePrimaryContent/*",
+            "MessagePrimaryContent",
         ),
     ] {
         let err = read(&doc).unwrap_err();
-        assert_eq!(err, EnvelopeError::Missing(missing), "{doc}");
-        assert_eq!(err.fault_code(), FaultCode::MalformedMessage);
+        assert!(
+            matches!(&err, EnvelopeError::Schema { container: c, .. } if *c == container),
+            "{err}: {doc}"
+        );
+        assert_eq!(err.fault_code(), FaultCode::SchemaViolation);
     }
+    // Present but empty.
+    let err = read(&t.replace(&id, "<ns:MessageID> \n </ns:MessageID>")).unwrap_err();
+    assert_eq!(err, EnvelopeError::Missing("MessageID"));
+    assert_eq!(err.fault_code(), FaultCode::MalformedMessage);
 }
 
 /// Whitespace around a MessageID is not part of it.
@@ -362,10 +409,10 @@ fn half_a_selector_is_missing_the_other_half() {
     }
 }
 
-/// A signed TestMessage in a response is honoured even though the 1.x XSDs give
-/// SenderProvidedResponseData none: it can only narrow where the message may go.
+/// The 1.x XSDs give SenderProvidedResponseData no TestMessage: one there, even signed, has
+/// no place in the schema.
 #[test]
-fn send_response_with_a_signed_test_message() {
+fn send_response_with_a_test_message_breaks_the_schema() {
     let doc = envelope(
         "1.1",
         &format!(
@@ -376,8 +423,20 @@ fn send_response_with_a_signed_test_message() {
              <ns:TestMessage/></ns:SenderProvidedResponseData></ns:SendResponseRequest>"
         ),
     );
-    let x = read(&doc).unwrap();
-    assert_eq!(x.environment, Environment::Test);
+    let err = read(&doc).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            EnvelopeError::Schema {
+                container: "SenderProvidedResponseData",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let ok = doc.replace("<ns:TestMessage/>", "");
+    let x = read(&ok).unwrap();
+    assert_eq!(x.to.as_deref(), Some("x"));
     assert_eq!(x.service, None);
 }
 
@@ -396,7 +455,12 @@ fn unsupported_operations() {
             version,
             &format!("<ns:{element}>{timestamp}</ns:{element}>"),
         );
-        let err = read(&doc).unwrap_err();
+        // Our signer refuses to place an SMEV signature in an unknown operation: signed as
+        // plain XMLDSig, the operation is judged before any signature is looked for.
+        let signer = signer(KEY);
+        let cert = certificate(KEY);
+        let signed = sign_with(&doc, SignOptions::new(Profile::Any, &signer, cert.der()));
+        let err = facts(&legacy(Profile::Any), signed.as_bytes()).unwrap_err();
         assert_eq!(err, EnvelopeError::UnsupportedOperation(element.into()));
         assert_eq!(err.fault_code(), FaultCode::UnsupportedOperation);
     }
@@ -415,22 +479,31 @@ fn unknown_revision_is_not_smev() {
     assert_eq!(err.fault_code(), FaultCode::MalformedMessage);
 }
 
-/// The caller signed a MessageTypeSelector placed in a SendRequestRequest (a slot the profile
-/// accepts): that signature vouches for the selector, not for the request data beside it.
+/// A caller's signature over a MessageTypeSelector (from a signed GetRequestRequest), grafted
+/// into a SendRequestRequest beside unsigned request data: the profile refuses the caller's
+/// slot signing anything but this operation's carrier, and the schema has no place for a
+/// selector there.
 #[test]
 fn a_signature_over_another_element_does_not_vouch_for_the_request_data() {
+    let get = envelope(
+        "1.1",
+        "<ns:GetRequestRequest><b:MessageTypeSelector Id=\"SEL\">\
+         <b:Timestamp>2026-12-01T10:00:00+03:00</b:Timestamp></b:MessageTypeSelector>\
+         </ns:GetRequestRequest>",
+    );
+    let get = sign(&get, Profile::Smev3);
+    let a = get.find("<b:MessageTypeSelector").unwrap();
+    let b = get.find("</ns:GetRequestRequest>").unwrap();
+    let graft = &get[a..b];
     let doc = prod_template()
         .replace(" Id=\"SIGNED_BY_CONSUMER\"", "")
         .replace(
-            "<ns:SenderProvidedRequestData>",
-            "<ns2:MessageTypeSelector Id=\"SEL\"><ns2:Timestamp>2026-12-01T10:00:00+03:00\
-             </ns2:Timestamp></ns2:MessageTypeSelector><ns:SenderProvidedRequestData>",
-        );
-    let signed = sign(&doc, Profile::Smev3);
-    assert!(signed.contains("URI=\"#SEL\""), "{signed}");
-    let err = facts(&trusted(Profile::Smev3), signed.as_bytes()).unwrap_err();
-    assert_eq!(err, EnvelopeError::Unsigned);
-    assert_eq!(err.fault_code(), FaultCode::SignedElementMismatch);
+            "</ns:SendRequestRequest>",
+            &format!("{graft}</ns:SendRequestRequest>"),
+        )
+        .replace("xmlns:ns2=", "xmlns:b=\"urn://x-artefacts-smev-gov-ru/services/message-exchange/types/basic/1.1\" xmlns:ns2=");
+    let err = trusted(Profile::Smev3).verify(doc.as_bytes()).unwrap_err();
+    assert_eq!(err.fault_code(), FaultCode::SignedElementMismatch, "{err}");
 }
 
 /// A second, unsigned SenderProvidedRequestData beside the signed one: whoever reads the
@@ -449,11 +522,15 @@ fn a_second_request_data_is_refused() {
         );
     let doc = insert_after(&signed, SIGNED_END, &copy);
     let err = facts(&trusted(Profile::Smev3), doc.as_bytes()).unwrap_err();
-    assert_eq!(
-        err,
-        EnvelopeError::Repeated {
-            element: "SenderProvidedRequestData"
-        }
+    assert!(
+        matches!(
+            err,
+            EnvelopeError::Schema {
+                container: "SendRequestRequest",
+                ..
+            }
+        ),
+        "{err}"
     );
 }
 
@@ -487,8 +564,6 @@ fn not_smev() {
         // SOAP, but the Body's element is neither SMEV 3 nor holds smev:Message.
         "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\
          <x:op xmlns:x=\"urn://x\"><x:Message/></x:op></s:Body></s:Envelope>",
-        // SOAP without a Body.
-        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Header/></s:Envelope>",
         // An element named Envelope in another namespace.
         "<s:Envelope xmlns:s=\"urn://not-soap\"><s:Body/></s:Envelope>",
     ] {
@@ -496,6 +571,19 @@ fn not_smev() {
         assert_eq!(err, EnvelopeError::NotSmev, "{doc}");
         assert_eq!(err.fault_code(), FaultCode::MalformedMessage);
     }
+    // SOAP without a Body (the generic signature sits where a Body should be).
+    let err = any("<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Header/></s:Envelope>")
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            EnvelopeError::Schema {
+                container: "Envelope",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }
 
 /// The text is read under the limits given; a limit breached there is the XML error it is,

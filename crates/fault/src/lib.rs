@@ -130,6 +130,8 @@ pub enum FaultCode {
     RequestTimeout,
     /// The service's share of exchanges in flight is in use: one slow service cannot take the others' capacity.
     ServiceOverloaded,
+    /// The provider answered with a SOAP fault it did not sign: the node passes on its words (faultstring) under this code, never the provider's unsigned bytes.
+    ProviderFault,
     /// An internal error of the gateway.
     Internal,
 }
@@ -177,6 +179,7 @@ impl FaultCode {
         FaultCode::UpstreamInvalidAnswer,
         FaultCode::RequestTimeout,
         FaultCode::ServiceOverloaded,
+        FaultCode::ProviderFault,
         FaultCode::Internal,
     ];
 
@@ -223,6 +226,7 @@ impl FaultCode {
             FaultCode::UpstreamInvalidAnswer => "RSMEV-UPSTREAM-INVALID-ANSWER",
             FaultCode::RequestTimeout => "RSMEV-HTTP-TIMEOUT",
             FaultCode::ServiceOverloaded => "RSMEV-SERVICE-OVERLOADED",
+            FaultCode::ProviderFault => "RSMEV-UPSTREAM-PROVIDER-FAULT",
             FaultCode::Internal => "RSMEV-INTERNAL",
         }
     }
@@ -270,6 +274,7 @@ impl FaultCode {
             | FaultCode::RevocationUnknown
             | FaultCode::UpstreamInvalidAnswer
             | FaultCode::ServiceOverloaded
+            | FaultCode::ProviderFault
             | FaultCode::Internal => "SMEV-500",
         }
     }
@@ -280,6 +285,12 @@ impl FaultCode {
     /// transport errors: it stays in the log and the journal, under the fault's correlation id.
     pub const fn blames_caller(self) -> bool {
         !matches!(self.smev_code().as_bytes(), b"SMEV-500")
+    }
+
+    /// Whether a refusal's specific reason goes into the caller's fault: when the caller is to
+    /// blame, and for a provider's fault, whose words are the provider's answer to the caller.
+    pub const fn detail_is_public(self) -> bool {
+        self.blames_caller() || matches!(self, FaultCode::ProviderFault)
     }
 
     /// Human-readable text in Russian, as SMEV faults carry it.
@@ -371,6 +382,7 @@ impl FaultCode {
             FaultCode::ServiceOverloaded => {
                 "Превышено число одновременных обращений к виду сведений, повторите запрос позже"
             }
+            FaultCode::ProviderFault => "Поставщик сведений ответил ошибкой (SOAP Fault)",
             FaultCode::Internal => "Внутренняя ошибка шлюза",
         }
     }
@@ -460,6 +472,7 @@ impl FaultCode {
             FaultCode::ServiceOverloaded => {
                 "Too many exchanges with this service are in flight; retry later"
             }
+            FaultCode::ProviderFault => "The provider answered with a SOAP fault",
             FaultCode::Internal => "Internal gateway error",
         }
     }

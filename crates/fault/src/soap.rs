@@ -73,6 +73,7 @@ pub const fn smev3_fault(code: FaultCode) -> (&'static str, Option<&'static str>
         FaultCode::DuplicateMessage => ("MessageIsAlreadySent", None),
         FaultCode::InvalidMessageId => ("InvalidMessageIdFormat", None),
         FaultCode::StaleMessageId => ("StaleMessageId", None),
+        FaultCode::ProviderFault => ("SMEVFailure", None),
         FaultCode::SchemaViolation => ("InvalidContent", None),
         FaultCode::StaleMessage => ("InvalidContent", None),
         FaultCode::KeyAlgorithmMismatch => {

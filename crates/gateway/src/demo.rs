@@ -188,9 +188,16 @@ fn answer_smev2(p: &Provider, text: &str, ns: &str) -> Response<Full<Bytes>> {
     let requester = code_after(text, "Sender>").unwrap_or("UNKNOWN");
     let me = code_after(text, "Recipient>").unwrap_or("PROVIDER");
     let n = p.served.fetch_add(1, Ordering::Relaxed);
+    // The answer names the request it answers: the MessageId of the node header it came with.
+    let request_ref = text
+        .find(":MessageId>")
+        .and_then(|i| between(&text[i..], ":MessageId>", "</"))
+        .map(|id| format!("<smev:RequestIdRef>{id}</smev:RequestIdRef>"))
+        .unwrap_or_default();
+    let date = crate::node::timestamp(SystemTime::now());
     let unsigned = format!(
         r#"<?xml version="1.0" encoding="UTF-8"?>
-<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:smev="{ns}" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><soapenv:Header></soapenv:Header><soapenv:Body wsu:Id="body"><smev:DemoResponse><smev:Message><smev:Sender><smev:Code>{me}</smev:Code><smev:Name>Демо-поставщик</smev:Name></smev:Sender><smev:Recipient><smev:Code>{requester}</smev:Code><smev:Name>Заявитель</smev:Name></smev:Recipient><smev:TypeCode>GSRV</smev:TypeCode><smev:Status>RESULT</smev:Status><smev:Date>2026-12-01T00:00:00</smev:Date><smev:ExchangeType>2</smev:ExchangeType></smev:Message><smev:MessageData><smev:AppData><d:DemoResponse xmlns:d="urn://rsmev/demo/provider/1.0"><d:Answer>Сведения найдены</d:Answer><d:Serial>{n}</d:Serial></d:DemoResponse></smev:AppData></smev:MessageData></smev:DemoResponse></soapenv:Body></soapenv:Envelope>
+<soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/" xmlns:smev="{ns}" xmlns:wsu="http://docs.oasis-open.org/wss/2004/01/oasis-200401-wss-wssecurity-utility-1.0.xsd"><soapenv:Header></soapenv:Header><soapenv:Body wsu:Id="body"><smev:DemoResponse><smev:Message><smev:Sender><smev:Code>{me}</smev:Code><smev:Name>Демо-поставщик</smev:Name></smev:Sender><smev:Recipient><smev:Code>{requester}</smev:Code><smev:Name>Заявитель</smev:Name></smev:Recipient><smev:TypeCode>GSRV</smev:TypeCode><smev:Status>RESULT</smev:Status><smev:Date>{date}</smev:Date><smev:ExchangeType>2</smev:ExchangeType>{request_ref}</smev:Message><smev:MessageData><smev:AppData><d:DemoResponse xmlns:d="urn://rsmev/demo/provider/1.0"><d:Answer>Сведения найдены</d:Answer><d:Serial>{n}</d:Serial></d:DemoResponse></smev:AppData></smev:MessageData></smev:DemoResponse></soapenv:Body></soapenv:Envelope>
 "#
     );
     let opts = SignOptions::new(Profile::Smev2, &p.signer, p.certificate.der());

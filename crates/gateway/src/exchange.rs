@@ -19,7 +19,7 @@ use tokio::sync::SemaphorePermit;
 use crate::State;
 use crate::journal::Admitted;
 use crate::metrics::SenderLabels;
-use crate::pipeline::{self, Decision, Family, Refusal};
+use crate::pipeline::{self, AnswerVerdict, Decision, Family, Refusal};
 use crate::relay::{self, Answer, Passed};
 use crate::replay::{Claim, Reservation};
 use crate::telemetry::{BodyDigest, ExchangeEvent, Facts, Outcome};
@@ -95,7 +95,7 @@ impl<'s> Progress<'s> {
     /// The one exit for refusals: a SOAP fault, a log line, a metric and a journal record.
     fn refuse(&mut self, r: Refusal) -> Response<Body> {
         merge(&mut self.facts, *r.facts);
-        let detail = r.code.blames_caller().then_some(r.reason.as_str());
+        let detail = r.code.detail_is_public().then_some(r.reason.as_str());
         let fault = render(r.code, self.soap, self.version, &self.correlation, detail);
         let hash = self.state.telemetry.journal_needs_hashes();
         let mut e = self.event(Outcome::Refused, Some(r.code), Some(r.reason));
@@ -241,11 +241,12 @@ async fn admitted(
     let snapshot = state.registry.snapshot();
     let now = SystemTime::now();
     let tls = p.client.certificate;
+    let max_age = state.config.message_ids.as_ref().map(|m| m.max_age);
     let decision = {
         let (verifiers, snapshot, body) = (state.verifiers.clone(), snapshot.clone(), body.clone());
         state
             .cpu
-            .run(move || pipeline::decide(&verifiers, &snapshot, &body, now, tls))
+            .run(move || pipeline::decide(&verifiers, &snapshot, &body, now, tls, max_age))
             .await
             .map_err(|busy| Refusal::new(FaultCode::Overloaded, busy.to_string()))??
     };
@@ -284,8 +285,9 @@ async fn admitted(
             ),
         ));
     };
-    // SMEV 2: the node's own header and signature on what it relays (ЭП-РСМЭВ).
-    let body = node_sign(
+    // SMEV 2: the node's own header and signature on what it relays (ЭП-РСМЭВ), with the
+    // MessageId the answer must then refer to.
+    let (body, node_id) = node_sign(
         state,
         &snapshot,
         &decision,
@@ -293,6 +295,7 @@ async fn admitted(
         Smev2MessageClass::Request,
     )
     .await?;
+    let relayed_id = node_id.or_else(|| decision.message_id.clone());
     // From here the message may reach the upstream: whatever happens — the client going away
     // included — its keys stay spent, and the journal keeps them for a restart.
     if let Some(s) = spent.as_mut() {
@@ -325,18 +328,38 @@ async fn admitted(
     p.facts.upstream_status = Some(answer.status.as_u16());
     drop(spent);
     let checked = {
-        let (verifiers, snapshot, d, b) = (
+        let (verifiers, snapshot, d, b, fault) = (
             state.verifiers.clone(),
             snapshot.clone(),
             decision.clone(),
             answer.body.clone(),
+            answer.fault,
         );
+        let id = relayed_id.clone();
         state
             .cpu
-            .run(move || pipeline::check_answer(&verifiers, &snapshot, &d, &b))
+            .run(move || {
+                pipeline::check_answer(&verifiers, &snapshot, &d, &b, fault, id.as_deref())
+            })
             .await
             .map_err(|busy| Refusal::new(FaultCode::Overloaded, busy.to_string()))?
     };
+    if let Ok(AnswerVerdict::UnsignedFault) = checked {
+        // The provider's words, under the node's own fault: nothing unsigned goes on as the
+        // provider's bytes.
+        let words = rsmev_envelope::soap_fault(&String::from_utf8_lossy(&answer.body))
+            .map(|f| format!("{}: {}", f.code, f.string))
+            .unwrap_or_else(|| "(unreadable)".into());
+        count_upstream(
+            state,
+            &relay_to.share,
+            crate::metrics::UpstreamResult::ProviderFault,
+        );
+        return Err(decision.refusal(
+            FaultCode::ProviderFault,
+            format!("the provider answered with an unsigned SOAP fault: {words}"),
+        ));
+    }
     if let Err(r) = checked {
         state
             .telemetry
@@ -379,6 +402,7 @@ async fn admitted(
             Smev2MessageClass::Response,
         )
         .await?
+        .0
     };
     let answer = Answer { body, ..answer };
     p.answered(outcome, &answer);
@@ -443,17 +467,29 @@ impl Drop for Spent<'_> {
     }
 }
 
+fn count_upstream(state: &State, share: &str, result: crate::metrics::UpstreamResult) {
+    state
+        .telemetry
+        .metrics
+        .upstream
+        .get_or_create(&crate::metrics::UpstreamLabels {
+            service: share.to_string(),
+            result,
+        })
+        .inc();
+}
+
 /// An SMEV 2 message as this node passes it on: with the node's own header and signature when
-/// it has an operator key; anything else unchanged.
+/// it has an operator key (and the MessageId it gave it); anything else unchanged.
 async fn node_sign(
     state: &Arc<State>,
     snapshot: &rsmev_registry::Snapshot,
     decision: &Decision,
     message: Bytes,
     class: Smev2MessageClass,
-) -> Result<Bytes, Refusal> {
+) -> Result<(Bytes, Option<String>), Refusal> {
     let (true, Some(_)) = (decision.family == Family::Smev2, &state.node) else {
-        return Ok(message);
+        return Ok((message, None));
     };
     let code = snapshot.node().code().to_string();
     let s = state.clone();
@@ -468,7 +504,7 @@ async fn node_sign(
         .await
         .map_err(|busy| Refusal::new(FaultCode::Overloaded, busy.to_string()))?;
     match signed {
-        Ok((b, _id)) => Ok(Bytes::from(b)),
+        Ok((b, id)) => Ok((Bytes::from(b), Some(id))),
         Err(e) => Err(decision.refusal(FaultCode::Internal, format!("node signature: {e}"))),
     }
 }

@@ -26,6 +26,7 @@ pub mod replay;
 pub mod server;
 mod state;
 pub mod telemetry;
+pub mod time;
 pub mod tls;
 
 pub use config::GatewayConfig;

@@ -4,10 +4,10 @@
 
 use std::time::{Duration, SystemTime};
 
-use rsmev_envelope::{Environment, Exchange, Operation, Protocol};
+use rsmev_envelope::{AnswerKind, Environment, Exchange, Operation, Protocol};
 use rsmev_fault::{FaultCode, Smev3Version};
-use rsmev_registry::Snapshot;
-use rsmev_signature::{SigError, Verifier};
+use rsmev_registry::{Admission, Snapshot};
+use rsmev_signature::{GateRefusal, Role, SigError, SignerInfo, Verifier};
 
 use crate::telemetry::Facts;
 
@@ -30,7 +30,7 @@ impl Refusal {
         }
     }
 
-    fn with(mut self, exchange: &Exchange) -> Refusal {
+    pub(crate) fn with(mut self, exchange: &Exchange) -> Refusal {
         self.facts.environment = Some(exchange.environment);
         self.facts.message_id = exchange.message_id.clone();
         self
@@ -221,118 +221,261 @@ fn upstream_relay(
     }))
 }
 
-/// Verifies and authorizes a request against the snapshot in force.
+/// The pre-crypto gate: before any signature or digest of a message is computed, its origin
+/// signature's certificate must be one the registry knows — a registered system's or federal
+/// SMEV's. An unknown signer (self-signed, or a stranger's certificate from a trusted CA) costs
+/// the node a certificate lookup, not a verification.
+fn registered(snapshot: &Snapshot) -> impl Fn(&SignerInfo<'_>) -> Result<(), GateRefusal> + '_ {
+    move |signer: &SignerInfo<'_>| {
+        if !signer.origin {
+            return Ok(());
+        }
+        let fp = signer.certificate.fingerprint_sha256();
+        if snapshot.system_by_certificate(fp).is_some() || snapshot.is_federal_certificate(fp) {
+            Ok(())
+        } else {
+            Err(GateRefusal {
+                code: FaultCode::SenderNotRegistered,
+                reason: format!(
+                    "the origin signature's certificate (SHA-256 {}, subject {}) is registered \
+                     for no information system and is no federal SMEV certificate",
+                    hex::encode(fp),
+                    signer.certificate.subject()
+                ),
+            })
+        }
+    }
+}
+
+/// How far into the future (by this node's clock) a message's own time may be: the sender's
+/// clock may run ahead a little; a time written without a zone offset is read as UTC and may
+/// then be up to 14 hours off (the widest offset in use).
+const AHEAD: Duration = Duration::from_secs(300);
+const UNZONED: Duration = Duration::from_secs(14 * 3600);
+
+/// Checks a message's own time (selector `Timestamp`, SMEV 2 `Date`) against `max_age`.
+fn fresh(exchange: &Exchange, now: SystemTime, max_age: Duration) -> Result<(), Refusal> {
+    let Some(text) = exchange.timestamp.as_deref() else {
+        return Ok(());
+    };
+    let stale = |why: String| Refusal::new(FaultCode::StaleMessage, why).with(exchange);
+    let Some((at, zoned)) = crate::time::parse_datetime(text) else {
+        return Err(Refusal::new(
+            FaultCode::SchemaViolation,
+            format!("the message's time {text:?} is not an xs:dateTime"),
+        )
+        .with(exchange));
+    };
+    let slack = if zoned { Duration::ZERO } else { UNZONED };
+    match now.duration_since(at) {
+        Ok(age) if age > max_age + slack => Err(stale(format!(
+            "the message was made at {text}, {} ago; messages older than {} are refused",
+            crate::replay::HumanDuration(age),
+            crate::replay::HumanDuration(max_age)
+        ))),
+        Ok(_) => Ok(()),
+        Err(e) if e.duration() > AHEAD + slack => Err(stale(format!(
+            "the message's time {text} is {} ahead of this node's clock",
+            crate::replay::HumanDuration(e.duration())
+        ))),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Verifies and admits a request against the snapshot in force: the pre-crypto gate, the
+/// signatures, the facts from what the origin signature covers, the message's freshness, then
+/// the registry's decision by the origin alone.
 pub fn decide(
     verifiers: &Verifiers,
     snapshot: &Snapshot,
     body: &[u8],
     now: SystemTime,
     tls_client: Option<[u8; 32]>,
+    max_age: Option<Duration>,
 ) -> Result<Decision, Refusal> {
     let verifier = verifiers.for_message(body);
-    let verified = verifier.verify(body)?;
+    let verified = verifier.verify_gated(body, &registered(snapshot))?;
     let exchange = rsmev_envelope::exchange(&verified)
         .map_err(|e| Refusal::new(e.fault_code(), e.to_string()))?;
     let (family, version) = match &exchange.protocol {
         Protocol::Smev3 { version } => (Family::Smev3, *version),
         Protocol::Smev2 { .. } => (Family::Smev2, Smev3Version::default()),
     };
-    // A message federal SMEV forwards to this node carries SMEV's own signature (SMEV 3
-    // SMEVSignature, SMEV 2 a node actor): it is routed to a regional provider; anything else
-    // is a participant's request and is authorized against the access matrix.
-    let from_federal = verified.signatures().iter().any(|s| match &s.role {
-        rsmev_signature::Role::Smev => true,
-        rsmev_signature::Role::WsSecurity { actor } => actor != rsmev_signature::ns::ACTOR_SMEV,
-        _ => false,
-    });
-    let signature = None;
-    if from_federal {
-        let routed = snapshot
-            .route_incoming(&verified, &exchange, now)
-            .map_err(|e| Refusal::new(e.fault_code(), e.to_string()).with(&exchange))?;
-        let sid = routed.service().sid().to_string();
-        return Ok(Decision {
-            origin: Origin::Federal,
-            family,
-            version,
-            operation: exchange.operation.clone(),
-            sender: "federal SMEV".to_string(),
-            provider: Some(routed.provider().id().to_string()),
-            environment: routed.environment(),
-            message_id: exchange.message_id.clone(),
-            signature,
-            action: upstream_relay(routed.upstream(), sid.clone(), None)?,
-            sid: Some(sid),
-        });
+    if let Some(max_age) = max_age {
+        fresh(&exchange, now, max_age)?;
     }
-    let authorized = snapshot
-        .authorize(&verified, &exchange, now)
-        .and_then(|a| a.check_tls_client(tls_client.as_ref()).map(|()| a))
+    let signature = verified.origin().map(|o| o.signature_value.clone());
+    let admission = snapshot
+        .admit(&verified, &exchange, now)
         .map_err(|e| Refusal::new(e.fault_code(), e.to_string()).with(&exchange))?;
-    let sid = authorized.service().map(|s| s.sid().to_string());
-    let share = sid.clone().unwrap_or_else(|| "federal".into());
-    Ok(Decision {
-        origin: Origin::Participant,
-        family,
-        version,
-        operation: exchange.operation.clone(),
-        sender: authorized.system().mnemonic().to_string(),
-        // The answer to a request for a regional service must come from its provider; an
-        // answer through federal SMEV is SMEV's to vouch for.
-        provider: authorized
-            .service()
-            .filter(|s| s.level() == rsmev_registry::Level::Regional)
-            .map(|s| snapshot.owner_of(s).id().to_string()),
-        environment: authorized.environment(),
-        message_id: exchange.message_id.clone(),
-        signature,
-        action: upstream_relay(authorized.upstream(), share, None)?,
-        sid,
-    })
+    match admission {
+        Admission::Federal(routed) => {
+            let sid = routed.service().sid().to_string();
+            Ok(Decision {
+                origin: Origin::Federal,
+                family,
+                version,
+                operation: exchange.operation.clone(),
+                sender: FEDERAL.to_string(),
+                provider: Some(routed.provider().id().to_string()),
+                environment: routed.environment(),
+                message_id: exchange.message_id.clone(),
+                signature,
+                action: upstream_relay(routed.upstream(), sid.clone(), None)?,
+                sid: Some(sid),
+            })
+        }
+        Admission::Participant(authorized) => {
+            authorized
+                .check_tls_client(tls_client.as_ref())
+                .map_err(|e| Refusal::new(e.fault_code(), e.to_string()).with(&exchange))?;
+            let sid = authorized.service().map(|s| s.sid().to_string());
+            let share = sid.clone().unwrap_or_else(|| "federal".into());
+            let share_limit = None;
+            Ok(Decision {
+                origin: Origin::Participant,
+                family,
+                version,
+                operation: exchange.operation.clone(),
+                sender: authorized.system().mnemonic().to_string(),
+                // The answer to a request for a regional service must come from its provider;
+                // an answer through federal SMEV is SMEV's to vouch for.
+                provider: authorized
+                    .service()
+                    .filter(|s| s.level() == rsmev_registry::Level::Regional)
+                    .map(|s| snapshot.owner_of(s).id().to_string()),
+                environment: authorized.environment(),
+                message_id: exchange.message_id.clone(),
+                signature,
+                action: upstream_relay(authorized.upstream(), share, share_limit)?,
+                sid,
+            })
+        }
+    }
 }
 
-/// The provider's answer: it must verify, and its signer must be an information system of the
-/// service's provider (a valid signature by anyone else is not the provider's answer).
+/// The sender name of messages federal SMEV forwards.
+pub const FEDERAL: &str = "federal SMEV";
+
+/// What came back from the upstream, as the node will pass it on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerVerdict {
+    /// The answer (or a signed SOAP fault) verified and is the right party's: relayed as is.
+    Relay,
+    /// An unsigned SOAP fault of the provider: its words are passed on inside the node's own
+    /// fault, never as the provider's bytes.
+    UnsignedFault,
+}
+
+/// The upstream's answer: it must verify, its origin must be the right party's (a regional
+/// service's provider, or federal SMEV), and it must answer this request.
+///
+/// `relayed_id` is the MessageId the request carried as it left the node (SMEV 2: the node's
+/// own header's; SMEV 3: the request's MessageID).
 pub fn check_answer(
     verifiers: &Verifiers,
     snapshot: &Snapshot,
     decision: &Decision,
     body: &[u8],
-) -> Result<(), Refusal> {
-    let bad = |e: SigError| {
-        decision.refusal(
-            FaultCode::UpstreamInvalidAnswer,
-            format!("the answer does not verify: {e}"),
-        )
-    };
-    let Some(provider) = &decision.provider else {
-        // Through federal SMEV: an empty queue or a fault carries no signature; whatever
-        // signatures an answer does carry must all verify.
-        return match verifiers.any.check(body) {
-            Err(SigError::NoSignature(_)) => Ok(()),
-            Err(e) => Err(bad(e)),
-            Ok(report) => report.into_verified().map(|_| ()).map_err(bad),
-        };
-    };
+    fault: bool,
+    relayed_id: Option<&str>,
+) -> Result<AnswerVerdict, Refusal> {
+    let refuse = |why: String| decision.refusal(FaultCode::UpstreamInvalidAnswer, why);
+    let bad = |e: SigError| refuse(format!("the answer does not verify: {e}"));
     let verifier = verifiers.for_message(body);
-    let verified = verifier.verify(body).map_err(bad)?;
-    let own = verified.signatures().iter().any(|s| {
-        matches!(
-            s.role,
-            rsmev_signature::Role::CallerInformationSystem
-                | rsmev_signature::Role::SenderInformationSystem
-                | rsmev_signature::Role::WsSecurity { .. }
-        ) && snapshot
-            .system_by_certificate(s.certificate.fingerprint_sha256())
-            .is_some_and(|sys| snapshot.participant_of(sys).id() == provider)
-    });
-    if own {
-        Ok(())
-    } else {
-        Err(decision.refusal(
-            FaultCode::UpstreamInvalidAnswer,
-            format!("the answer is not signed by an information system of provider {provider}"),
-        ))
+    let verified = match verifier.verify(body) {
+        Ok(v) => v,
+        Err(SigError::NoSignature(_)) if fault => return Ok(AnswerVerdict::UnsignedFault),
+        Err(SigError::NoSignature(_)) if decision.provider.is_none() => {
+            // SMEV 3 sends an empty queue, an acknowledgement and queue statistics unsigned:
+            // those, and nothing that carries a message, may come back unsigned.
+            return match rsmev_envelope::unsigned_answer(&String::from_utf8_lossy(body)) {
+                Ok(a)
+                    if a.empty
+                        || matches!(
+                            a.kind,
+                            AnswerKind::AckResponse
+                                | AnswerKind::GetIncomingQueueStatisticsResponse
+                        ) =>
+                {
+                    Ok(AnswerVerdict::Relay)
+                }
+                Ok(a) => Err(refuse(format!(
+                    "an unsigned {:?} that is not empty: SMEV signs what it delivers",
+                    a.kind
+                ))),
+                Err(e) => Err(refuse(format!(
+                    "an unsigned answer that is no SMEV answer: {e}"
+                ))),
+            };
+        }
+        Err(e) => return Err(bad(e)),
+    };
+    let Some(origin) = verified.origin() else {
+        return Err(refuse("the answer carries no origin signature".into()));
+    };
+    let fp = origin.certificate.fingerprint_sha256();
+    match &decision.provider {
+        Some(provider) => {
+            let own = matches!(
+                origin.role,
+                Role::CallerInformationSystem | Role::WsSecurity { .. }
+            ) && snapshot
+                .system_by_certificate(fp)
+                .is_some_and(|sys| snapshot.participant_of(sys).id() == provider);
+            if !own {
+                return Err(refuse(format!(
+                    "the answer is not signed by an information system of provider {provider}"
+                )));
+            }
+        }
+        None => {
+            // Through federal SMEV: its answer's origin is SMEV's signature (SMEV 3) or its
+            // hop (SMEV 2), by a registered federal certificate.
+            if !snapshot.is_federal_certificate(fp) {
+                return Err(refuse(format!(
+                    "the answer's origin ({}) is not signed by a federal SMEV certificate",
+                    origin.role.label()
+                )));
+            }
+        }
+    }
+    if fault {
+        return Ok(AnswerVerdict::Relay);
+    }
+    // It must answer this request.
+    let Some(want) = relayed_id else {
+        return Ok(AnswerVerdict::Relay);
+    };
+    let got = match decision.family {
+        Family::Smev3 if decision.provider.is_some() => rsmev_envelope::exchange(&verified)
+            .map_err(|e| refuse(format!("the answer's facts: {e}")))
+            .map(|x| x.to)?,
+        Family::Smev3 => match rsmev_envelope::answer(&verified) {
+            Ok(a)
+                if matches!(
+                    a.kind,
+                    AnswerKind::SendRequestResponse | AnswerKind::SendResponseResponse
+                ) =>
+            {
+                a.relates_to
+            }
+            // Queue operations' answers relate to no MessageID of the request.
+            Ok(_) => return Ok(AnswerVerdict::Relay),
+            Err(e) => return Err(refuse(format!("the answer's facts: {e}"))),
+        },
+        Family::Smev2 => rsmev_envelope::exchange(&verified)
+            .map_err(|e| refuse(format!("the answer's facts: {e}")))
+            .map(|x| x.request_id_ref)?,
+    };
+    match got {
+        Some(got) if got == want => Ok(AnswerVerdict::Relay),
+        Some(got) => Err(refuse(format!(
+            "the answer refers to message {got}, not to this request ({want})"
+        ))),
+        None => Err(refuse(format!(
+            "the answer does not say which request it answers (this one is {want})"
+        ))),
     }
 }
 

@@ -5,7 +5,7 @@
 use std::time::SystemTime;
 
 use rsmev_envelope::{Environment, Exchange, Operation, Protocol, ServiceKey};
-use rsmev_signature::ns::{ACTOR_RECIPIENT, ACTOR_SMEV};
+use rsmev_signature::ns::ACTOR_SMEV;
 use rsmev_signature::{Message, Role, Verified, VerifiedSignature};
 
 use crate::error::RegistryError;
@@ -119,6 +119,18 @@ fn caller_role(protocol: &Protocol) -> &'static str {
     }
 }
 
+/// The origin slots a hop between nodes signs in: SMEV 2 WS-Security blocks of a node's actor
+/// (`…/actors/smevNN` of federal SMEV towards region NN, `…/actors/recipient` of a forwarding
+/// node). Such an origin is a node's, never a participant's.
+const NODE_ROLES: &str = "wsse:Security actor=\"…/actors/smevNN\" or \"…/actors/recipient\"";
+
+/// Is the origin a node's hop (SMEV 2), rather than a caller's own signature?
+fn is_hop(role: &Role) -> bool {
+    matches!(role, Role::WsSecurity { actor } if actor != ACTOR_SMEV)
+}
+
+/// Is the origin the caller's own signature: SMEV 3 `CallerInformationSystemSignature`, SMEV 2
+/// the `…/actors/smev` block?
 fn is_caller(role: &Role, protocol: &Protocol) -> bool {
     match protocol {
         Protocol::Smev3 { .. } => matches!(role, Role::CallerInformationSystem),
@@ -128,24 +140,21 @@ fn is_caller(role: &Role, protocol: &Protocol) -> bool {
     }
 }
 
-/// The roles federal SMEV signs in: `SMEVSignature` (SMEV 3), and in SMEV 2 a WS-Security
-/// block whose actor is `…/actors/smev` or a node-specific `…/actors/smevNN` (what federal
-/// SMEV uses towards region NN), or `…/actors/recipient` (the forwarding node's actor in MR
-/// 2.4.5/2.5.5). The role only narrows the candidates; what authenticates federal SMEV is its
-/// registered certificate. Personal (ЭП-СП) and AppData signatures never count.
-const FEDERAL_ROLES: &str = "SMEVSignature or wsse:Security actor=\"…/actors/smev*\" or \
-                             \"…/actors/recipient\"";
+/// The message's origin signature — the only one that says who sent it.
+fn origin<'v>(
+    verified: &'v Verified<Message<'_>>,
+    role: &'static str,
+) -> Result<&'v VerifiedSignature, RegistryError> {
+    verified
+        .origin()
+        .ok_or(RegistryError::NoSenderSignature { role })
+}
 
-fn is_federal(role: &Role) -> bool {
-    match role {
-        Role::Smev => true,
-        Role::WsSecurity { actor } => actor.starts_with(ACTOR_SMEV) || actor == ACTOR_RECIPIENT,
-        Role::CallerInformationSystem
-        | Role::SenderInformationSystem
-        | Role::Personal
-        | Role::AppData
-        | Role::Other => false,
-    }
+/// Whether a registry decision admitted a participant's request or routed federal SMEV's.
+#[derive(Debug, Clone)]
+pub enum Admission<'s> {
+    Participant(Authorized<'s>),
+    Federal(Routed<'s>),
 }
 
 fn describe(key: &ServiceKey) -> String {
@@ -187,19 +196,11 @@ impl Snapshot {
         at: SystemTime,
     ) -> Result<Authorized<'s>, RegistryError> {
         let role = caller_role(&exchange.protocol);
-        let mut callers = verified
-            .signatures()
-            .iter()
-            .filter(|s| is_caller(&s.role, &exchange.protocol));
-        let Some(signature) = callers.next() else {
+        // The origin slot alone decides who sent the message: other signatures — whoever made
+        // them, wherever the profile placed them — are not the sender's.
+        let signature = origin(verified, role)?;
+        if !is_caller(&signature.role, &exchange.protocol) {
             return Err(RegistryError::NoSenderSignature { role });
-        };
-        let extra = callers.count();
-        if extra > 0 {
-            return Err(RegistryError::AmbiguousSender {
-                role,
-                count: extra + 1,
-            });
         }
         let fingerprint = signature.certificate.fingerprint_sha256();
         let Some(&(sys, cert)) = self.index.certificates.get(fingerprint) else {
@@ -350,10 +351,34 @@ impl Snapshot {
         })
     }
 
+    /// Decides a verified message by its origin: federal SMEV's (a node hop in SMEV 2, or a
+    /// registered federal certificate in an SMEV 3 caller's slot) is routed to a regional
+    /// provider; anyone else's is a participant's request, authorized against the access
+    /// matrix. Extra signatures never change which.
+    pub fn admit<'s>(
+        &'s self,
+        verified: &Verified<Message<'_>>,
+        exchange: &Exchange,
+        at: SystemTime,
+    ) -> Result<Admission<'s>, RegistryError> {
+        let origin = origin(verified, caller_role(&exchange.protocol))?;
+        let federal = is_hop(&origin.role)
+            || (matches!(exchange.protocol, Protocol::Smev3 { .. })
+                && self.is_federal_certificate(origin.certificate.fingerprint_sha256()));
+        if federal {
+            self.route_incoming(verified, exchange, at)
+                .map(Admission::Federal)
+        } else {
+            self.authorize(verified, exchange, at)
+                .map(Admission::Participant)
+        }
+    }
+
     /// Routes a message federal SMEV forwards to this node to a regional provider.
     ///
-    /// It must carry a signature in one of federal SMEV's roles by a certificate registered
-    /// in `[federal]` (and accepted at `at`). The service must be regional. The first route in
+    /// Its origin signature (an SMEV 2 node hop, or the SMEV 3 caller's slot) must be made by a
+    /// certificate registered in `[federal]` (and accepted at `at`). The service must be
+    /// regional. The first route in
     /// file order that matches (its service, its environments, its `recipient` equal to the
     /// message's recipient code, its `oktmo` a prefix of the message's OKTMO) decides; without
     /// one, the service's own endpoint for the environment.
@@ -405,41 +430,30 @@ impl Snapshot {
         })
     }
 
-    /// Federal SMEV's signature on a forwarded message. Several signatures may sit in
-    /// federal roles (a multi-hop SMEV 2 message keeps earlier nodes' blocks): the first by a
-    /// registered federal certificate that is accepted now wins; otherwise the refusal names
-    /// the most telling failure (a registered but withdrawn certificate before an unknown one).
+    /// Federal SMEV's signature on a forwarded message: the origin, and only the origin — a
+    /// genuine federal signature anywhere else in the message (copied from any answer SMEV
+    /// ever gave) proves nothing about who sent this one.
     fn federal_signer(
         &self,
         verified: &Verified<Message<'_>>,
         at: SystemTime,
     ) -> Result<&RegisteredCertificate, RegistryError> {
-        let mut refusal = None;
-        for sig in verified.signatures().iter().filter(|s| is_federal(&s.role)) {
-            let fingerprint = sig.certificate.fingerprint_sha256();
-            match self.index.federal_certificates.get(fingerprint) {
-                Some(&i) => {
-                    let cert = &self.federal.certificates[i];
-                    match cert.accepts(at) {
-                        Ok(()) => return Ok(cert),
-                        Err(why) => {
-                            refusal = Some(RegistryError::CertificateReplaced {
-                                fingerprint: hex(fingerprint),
-                                owner: "federal SMEV".into(),
-                                why,
-                            });
-                        }
-                    }
-                }
-                None => {
-                    if refusal.is_none() {
-                        refusal = Some(not_registered(sig, true));
-                    }
-                }
-            }
+        let sig = origin(verified, NODE_ROLES)?;
+        let hop = is_hop(&sig.role);
+        if !hop && !matches!(sig.role, Role::CallerInformationSystem) {
+            return Err(RegistryError::NoSenderSignature { role: NODE_ROLES });
         }
-        Err(refusal.unwrap_or(RegistryError::NoSenderSignature {
-            role: FEDERAL_ROLES,
-        }))
+        let fingerprint = sig.certificate.fingerprint_sha256();
+        let Some(&i) = self.index.federal_certificates.get(fingerprint) else {
+            return Err(not_registered(sig, true));
+        };
+        let cert = &self.federal.certificates[i];
+        cert.accepts(at)
+            .map_err(|why| RegistryError::CertificateReplaced {
+                fingerprint: hex(fingerprint),
+                owner: "federal SMEV".into(),
+                why,
+            })?;
+        Ok(cert)
     }
 }

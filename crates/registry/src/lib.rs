@@ -27,7 +27,7 @@ mod snapshot;
 pub mod time;
 mod url;
 
-pub use authorize::{Authorized, Routed};
+pub use authorize::{Admission, Authorized, Routed};
 pub use build::MAX_CERTIFICATE_FILE;
 pub use error::{CertificateWindow, ConfigError, ConfigErrorKind, RegistryError};
 pub use model::{

@@ -413,8 +413,10 @@ fn smev2_sender() {
     );
     assert_eq!(err.fault_code(), FaultCode::SenderNotRegistered);
 
-    // The sender is the `…/actors/smev` block's signer, whatever other blocks carry: here an
-    // unregistered key signs as the participant and a registered one under another actor.
+    // Who sent it is decided by the origin slot alone: here a registered participant's key
+    // signs a node hop (`…/actors/recipient`) and an unregistered key the participant's block.
+    // The hop is the origin, so this is a node's message — and a participant's key is no
+    // node's: refused, whatever the participant block says.
     let first = sign(
         SMEV2_UNSIGNED,
         "participant-rsa",
@@ -431,15 +433,26 @@ fn smev2_sender() {
     assert_eq!(v.signatures().len(), 2);
     let err = refusal(s.authorize(&v, &ex, day(3, 1)));
     assert!(
-        matches!(err, RegistryError::SenderNotRegistered { .. }),
+        matches!(err, RegistryError::NoSenderSignature { .. }),
+        "{err}"
+    );
+    let err = match s.admit(&v, &ex, day(3, 1)) {
+        Ok(_) => panic!("admitted"),
+        Err(e) => e,
+    };
+    assert!(
+        matches!(
+            err,
+            RegistryError::SenderNotRegistered { federal: true, .. }
+        ),
         "{err}"
     );
 }
 
-/// Two `…/actors/smev` blocks: which system sent it would depend on order, so neither counts.
+/// Two `…/actors/smev` blocks: which system sent it would depend on order, so the signature
+/// profile refuses the message before the registry is asked.
 #[test]
 fn smev2_two_sender_signatures() {
-    let s = registry();
     // rsmev's signer refuses a second block for an actor that already has one, so the second
     // block is made under another actor and renamed: the actor attribute sits outside what
     // either signature covers, which is exactly what a hostile sender could do.
@@ -448,23 +461,24 @@ fn smev2_two_sender_signatures() {
         std::str::from_utf8(&first).unwrap(),
         "participant-gost256",
         Profile::Smev2,
-        Some("urn:placeholder-actor"),
+        Some(rsmev_signature::ns::ACTOR_RECIPIENT),
     );
     let signed = String::from_utf8(signed)
         .unwrap()
         .replace(
-            "urn:placeholder-actor",
+            rsmev_signature::ns::ACTOR_RECIPIENT,
             "http://smev.gosuslugi.ru/actors/smev",
         )
         .into_bytes();
-    let v = verify(&signed, Profile::Smev2);
-    let ex = smev2_exchange(Environment::Test, None, None);
-    let err = refusal(s.authorize(&v, &ex, day(3, 1)));
-    assert!(
-        matches!(err, RegistryError::AmbiguousSender { count: 2, .. }),
-        "{err}"
-    );
-    assert_eq!(err.fault_code(), FaultCode::MalformedSignature);
+    let store =
+        std::sync::Arc::new(rsmev_pki::TrustStore::load(certs().join("trust-all")).unwrap());
+    let err = rsmev_signature::Verifier::new(Profile::Smev2, rsmev_signature::Trust::Store(store))
+        .at(day(3, 1))
+        .verify(&signed)
+        .unwrap_err();
+    // One slot per actor: a second block in the participant's slot is refused as such.
+    assert!(err.to_string().contains("each slot holds one"), "{err}");
+    assert_eq!(err.fault_code(), FaultCode::SignedElementMismatch);
 }
 
 /// Every variant's fault code is one of the registry's, never a generic one.

@@ -145,7 +145,7 @@ fn recipient_not_found_without_an_endpoint() {
 fn federal_roles_and_actors() {
     let s = registry();
     let ex = smev2_exchange(Environment::Test, None, None);
-    // `…/actors/smevNN` and `…/actors/recipient` are federal SMEV's roles…
+    // `…/actors/smevNN` and `…/actors/recipient` are node hops: the origin, federal SMEV's.
     for actor in [ACTOR_SMEV44, ACTOR_RECIPIENT] {
         let signed = from_federal(actor);
         let v = verify(&signed, Profile::Smev2);
@@ -154,19 +154,23 @@ fn federal_roles_and_actors() {
             .unwrap_or_else(|e| panic!("{actor}: {e}"));
         assert_eq!(r.upstream().url(), "http://127.0.0.1:9001/gibdd");
     }
-    // …and so is `…/actors/smev` itself (federal SMEV's block when it is the only one).
+    // `…/actors/smev` alone is a participant's own signature: even federal SMEV's key there
+    // routes nothing (and admits nothing: it is no participant's).
     let signed = sign(SMEV2_UNSIGNED, "operator-rsa", Profile::Smev2, None);
-    let v = verify(&signed, Profile::Smev2);
-    s.route_incoming(&v, &ex, day(3, 1)).unwrap();
-    // Under another actor, federal SMEV's certificate is not looked at: only the consumer's
-    // block is a candidate, and its certificate is not federal.
-    let signed = from_federal("http://example.org/actors/other");
     let v = verify(&signed, Profile::Smev2);
     let err = s.route_incoming(&v, &ex, day(3, 1)).unwrap_err();
     assert!(
+        matches!(err, RegistryError::NoSenderSignature { .. }),
+        "{err}"
+    );
+    let err = match s.admit(&v, &ex, day(3, 1)) {
+        Ok(_) => panic!("admitted"),
+        Err(e) => e,
+    };
+    assert!(
         matches!(
             err,
-            RegistryError::SenderNotRegistered { federal: true, .. }
+            RegistryError::SenderNotRegistered { federal: false, .. }
         ),
         "{err}"
     );
@@ -176,7 +180,7 @@ fn federal_roles_and_actors() {
 fn only_federal_certificates() {
     let s = registry();
     let ex = smev2_exchange(Environment::Test, None, None);
-    // A registered participant's certificate in a federal role is not federal SMEV.
+    // A registered participant's certificate in a node hop is not federal SMEV.
     let signed = from(ACTOR_SMEV44, "selfsigned-rsa", "participant-rsa");
     let v = verify(&signed, Profile::Smev2);
     let err = s.route_incoming(&v, &ex, day(3, 1)).unwrap_err();
@@ -188,16 +192,34 @@ fn only_federal_certificates() {
         "{err}"
     );
     assert!(err.to_string().contains("federal SMEV"), "{err}");
-    // A SMEV 3 caller signature is no federal signature either.
+    // SMEV 3: federal SMEV forwards as a caller, its registered certificate in the caller's
+    // slot; any other certificate there is no federal SMEV's.
     let signed = smev3_signed("operator-rsa", true);
+    let v = verify(&signed, Profile::Smev3);
+    let routed = s
+        .route_incoming(&v, &smev3_exchange(Environment::Test), day(3, 1))
+        .unwrap();
+    assert_eq!(routed.service().sid(), "SID0004401");
+    assert!(matches!(
+        s.admit(&v, &smev3_exchange(Environment::Test), day(3, 1)),
+        Ok(rsmev_registry::Admission::Federal(_))
+    ));
+    let signed = smev3_signed("participant-rsa", true);
     let v = verify(&signed, Profile::Smev3);
     let err = s
         .route_incoming(&v, &smev3_exchange(Environment::Test), day(3, 1))
         .unwrap_err();
     assert!(
-        matches!(err, RegistryError::NoSenderSignature { .. }),
+        matches!(
+            err,
+            RegistryError::SenderNotRegistered { federal: true, .. }
+        ),
         "{err}"
     );
+    assert!(matches!(
+        s.admit(&v, &smev3_exchange(Environment::Test), day(3, 1)),
+        Ok(rsmev_registry::Admission::Participant(_))
+    ));
 }
 
 #[test]

@@ -15,7 +15,26 @@ pub enum SigError {
     #[error(transparent)]
     C14n(#[from] C14nError),
     #[error("the message carries no signature{0}")]
-    NoSignature(&'static str),
+    NoSignature(String),
+    #[error("more than {max} signatures (at byte {pos}): refused before any is checked")]
+    TooManySignatures { max: usize, pos: usize },
+    #[error(
+        "a signature with more than {max} References (at byte {pos}): refused before any is checked"
+    )]
+    TooManyReferences { max: usize, pos: usize },
+    #[error(
+        "the References would canonicalize {needed} bytes, more than the budget of {budget} \
+         (a multiple of the message size): refused before any digest"
+    )]
+    DigestBudgetExceeded { needed: u64, budget: u64 },
+    #[error(
+        "the Id `{id}` is carried by {count} elements and {why}: which one is meant is ambiguous"
+    )]
+    DuplicateId {
+        id: String,
+        count: usize,
+        why: &'static str,
+    },
     #[error("malformed signature at byte {pos}: {what}")]
     Malformed { pos: usize, what: String },
     #[error("unsupported reference URI `{uri}`: only same-document references by Id are allowed")]
@@ -52,6 +71,8 @@ pub enum SigError {
     WrongSignedElement(String),
     #[error("{0}")]
     ProfileViolation(String),
+    #[error("the signer is refused: {reason}")]
+    SignerRefused { code: FaultCode, reason: String },
     #[error("signing failed: {0}")]
     Signing(String),
 }
@@ -62,6 +83,10 @@ impl SigError {
             SigError::Xml(e) => e.fault_code(),
             SigError::C14n(e) => e.fault_code(),
             SigError::NoSignature(_) => FaultCode::SignatureNotFound,
+            SigError::TooManySignatures { .. } => FaultCode::TooManySignatures,
+            SigError::TooManyReferences { .. } => FaultCode::TooManyReferences,
+            SigError::DigestBudgetExceeded { .. } => FaultCode::DigestBudgetExceeded,
+            SigError::DuplicateId { .. } => FaultCode::DuplicateId,
             SigError::Malformed { .. } => FaultCode::MalformedSignature,
             SigError::UnsupportedReference { .. } => FaultCode::UnsupportedAlgorithm,
             SigError::UnsupportedTransform { .. } => FaultCode::UnsupportedAlgorithm,
@@ -77,7 +102,10 @@ impl SigError {
             SigError::Certificate(e) => e.fault_code(),
             SigError::WrongSignedElement(_) => FaultCode::SignedElementMismatch,
             SigError::ProfileViolation(_) => FaultCode::SignedElementMismatch,
-            SigError::Signing(_) => FaultCode::SignatureInvalid,
+            SigError::SignerRefused { code, .. } => *code,
+            // Our own signing failed (bad options, the signer's RNG or device): the node's
+            // fault, never the caller's.
+            SigError::Signing(_) => FaultCode::Internal,
         }
     }
 }

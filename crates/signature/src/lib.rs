@@ -23,8 +23,8 @@ pub use profile::{Profile, Role};
 pub use sign::{SignOptions, sign};
 pub use smev2::{NodeSignOptions, Smev2MessageClass, sign_smev2_node};
 pub use verify::{
-    ChainStatus, Message, Report, SignatureReport, SignedElement, Trust, VerifiedSignature,
-    Verifier,
+    ChainStatus, GateRefusal, Message, Report, SignaturePolicy, SignatureReport, SignedElement,
+    SignerGate, SignerInfo, Stage, Trust, VerifiedSignature, Verifier,
 };
 
 /// Proof that `T` passed verification. Only this crate constructs it.
@@ -32,11 +32,23 @@ pub use verify::{
 pub struct Verified<T> {
     value: T,
     signatures: Vec<VerifiedSignature>,
+    origin: Option<usize>,
+    tolerated_duplicate_ids: usize,
 }
 
 impl<T> Verified<T> {
-    pub(crate) fn new(value: T, signatures: Vec<VerifiedSignature>) -> Self {
-        Verified { value, signatures }
+    pub(crate) fn new(
+        value: T,
+        signatures: Vec<VerifiedSignature>,
+        origin: Option<usize>,
+        tolerated_duplicate_ids: usize,
+    ) -> Self {
+        Verified {
+            value,
+            signatures,
+            origin,
+            tolerated_duplicate_ids,
+        }
     }
 
     pub fn get(&self) -> &T {
@@ -48,8 +60,24 @@ impl<T> Verified<T> {
         &self.signatures
     }
 
-    /// The signature in a given role (the caller's ЭП-ОВ, …), if the message has one.
+    /// The one signature that says who sent the message, as the profile places it: SMEV 3,
+    /// the operation's `CallerInformationSystemSignature` (a participant's call) or
+    /// `SMEVSignature` (SMEV's answer); SMEV 2, the last hop's WS-Security block. `Some` for
+    /// every message the SMEV profiles admit (they refuse a message without exactly one);
+    /// `None` for profile `any`. No other signature — whatever its role or signer — says
+    /// anything about the sender: what the origin covers is what the sender vouches for.
+    pub fn origin(&self) -> Option<&VerifiedSignature> {
+        self.origin.map(|i| &self.signatures[i])
+    }
+
+    /// The signature in a given role (the caller's ЭП-ОВ, …), if the message has one. Not a
+    /// way to find the sender: use [`Verified::origin`].
     pub fn by_role(&self, role: &Role) -> Option<&VerifiedSignature> {
         self.signatures.iter().find(|s| &s.role == role)
+    }
+
+    /// Ids carried twice that were tolerated (see [`Report::tolerated_duplicate_ids`]).
+    pub fn tolerated_duplicate_ids(&self) -> usize {
+        self.tolerated_duplicate_ids
     }
 }

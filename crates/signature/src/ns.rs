@@ -31,6 +31,33 @@ pub fn is_smev3(ns: &str) -> bool {
     ns.starts_with(SMEV3_TYPES_PREFIX)
 }
 
+/// The version of a SMEV 3 message-exchange types namespace (`…/types/1.2` → `1.2`): the
+/// namespace of the operations and their own elements, not `…/types/basic/1.2` and the other
+/// sub-schemas.
+pub fn smev3_types_version(ns: &str) -> Option<&str> {
+    ns.strip_prefix(SMEV3_TYPES_PREFIX)
+        .filter(|v| !v.is_empty() && !v.contains('/'))
+}
+
+/// The namespace of a SMEV 3 sub-schema (`basic`, `routing`, …) of version `v`.
+pub fn smev3_sub_ns(sub: &str, v: &str) -> String {
+    format!("{SMEV3_TYPES_PREFIX}{sub}/{v}")
+}
+
+/// A SMEV 2 actor the profile knows: the participant's `…/actors/smev`, a forwarding node's
+/// `…/actors/recipient`, or federal SMEV's hop towards regional node NN, `…/actors/smevNN`
+/// (one to three digits).
+pub fn is_smev2_actor(actor: &str) -> bool {
+    actor == ACTOR_SMEV || actor == ACTOR_RECIPIENT || smev2_node_hop(actor).is_some()
+}
+
+/// The node code of a `…/actors/smevNN` actor: federal SMEV signing a hop towards node NN.
+pub fn smev2_node_hop(actor: &str) -> Option<&str> {
+    actor
+        .strip_prefix(ACTOR_SMEV)
+        .filter(|n| (1..=3).contains(&n.len()) && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 pub fn is_smev2(ns: &str) -> bool {
     SMEV2.contains(&ns)
 }

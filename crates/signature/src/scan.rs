@@ -1,7 +1,10 @@
-//! The first pass: one read of the whole message that refuses duplicate Ids and collects what
-//! verification needs — every `ds:Signature` with its SignedInfo, References, SignatureValue and
-//! KeyInfo; every element that carries an Id, with its ancestry; every BinarySecurityToken.
-//! Canonicalization then runs over the same prepared text by Id or by byte offset.
+//! The first pass: one read of the whole message that collects what verification needs —
+//! every `ds:Signature` with its SignedInfo, References, SignatureValue and KeyInfo; every
+//! element that carries an Id, with its ancestry; every BinarySecurityToken — and refuses a
+//! message with more signatures or References than the policy admits as soon as it sees one
+//! too many. Ids carried twice are recorded, not refused: whether a duplicate matters depends
+//! on what the signatures reference, which the verifier decides. Canonicalization then runs
+//! over the same prepared text by byte offset.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -11,6 +14,7 @@ use rsmev_xml::{Event, Limits, Reader};
 
 use crate::SigError;
 use crate::ns::{DS, EXC_C14N_NS, SOAP11, SOAP12, WSSE, is_smev2};
+use crate::verify::SignaturePolicy;
 
 /// One element on a path from the root: enough to state where a signature sits and what it
 /// signs, by namespace URI (never by prefix).
@@ -23,26 +27,39 @@ pub(crate) struct Frame<'a> {
     pub(crate) pos: usize,
     /// Just past the start tag's `>`.
     pub(crate) tag_end: usize,
-    /// SOAP `actor` (1.1) or `role` (1.2) of a `wsse:Security` header block, or the `actor`
-    /// of a SMEV 2 `smev:Header`: whose header block it is.
+    /// The actor of a `wsse:Security` header block — SOAP 1.1 `actor` in a SOAP 1.1 envelope,
+    /// SOAP 1.2 `role` in a SOAP 1.2 one, never the other version's attribute —, or the
+    /// unqualified `actor` of a SMEV 2 `smev:Header`: whose header block it is.
     pub(crate) actor: Option<Cow<'a, str>>,
+    /// A `wsse:Security` block carries both a SOAP 1.1 `actor` and a SOAP 1.2 `role`: peers of
+    /// the two versions would read two different actors, so the block has none that counts.
+    pub(crate) actor_conflict: bool,
 }
 
 /// An element carrying an Id: its path from the root, itself last.
 #[derive(Debug)]
 pub(crate) struct IdElement<'a> {
-    pub(crate) id: String,
     pub(crate) path: Vec<Frame<'a>>,
     /// Text content, kept for `wsse:BinarySecurityToken` only.
     pub(crate) token: Option<String>,
     /// Just past the element's end.
     pub(crate) end: usize,
+    /// A `ds:Signature` or inside one: its Id means something only to a Reference.
+    pub(crate) in_signature: bool,
 }
 
 impl IdElement<'_> {
     pub(crate) fn this(&self) -> &Frame<'_> {
         self.path.last().expect("a path ends at its element")
     }
+}
+
+/// What an Id names.
+pub(crate) enum Named<'s, 'a> {
+    One(&'s IdElement<'a>),
+    /// Carried by this many elements.
+    Several(usize),
+    Nothing,
 }
 
 #[derive(Debug, Default)]
@@ -92,12 +109,42 @@ impl Signature<'_> {
 
 #[derive(Debug, Default)]
 pub(crate) struct Scan<'a> {
-    pub(crate) ids: HashMap<String, IdElement<'a>>,
+    /// Every element carrying an Id, in document order.
+    pub(crate) elements: Vec<IdElement<'a>>,
+    /// Each Id with the elements carrying it (more than one: a duplicate). An element with
+    /// two Id attributes (`Id` and `wsu:Id`, …) is named by both.
+    pub(crate) ids: HashMap<String, Vec<usize>>,
     pub(crate) signatures: Vec<Signature<'a>>,
     /// The root element (a SOAP Envelope or anything else).
     pub(crate) root: Option<Frame<'a>>,
-    /// Canonical forms made during the scan (see [`Speculate`]), by Id.
-    pub(crate) taps: HashMap<String, Tapped>,
+    /// Canonical forms made during the scan (see [`Speculate`]), by element.
+    pub(crate) taps: HashMap<usize, Tapped>,
+}
+
+impl<'a> Scan<'a> {
+    pub(crate) fn named(&self, id: &str) -> Named<'_, 'a> {
+        match self.ids.get(id).map(Vec::as_slice) {
+            Some([one]) => Named::One(&self.elements[*one]),
+            Some(many) => Named::Several(many.len()),
+            None => Named::Nothing,
+        }
+    }
+
+    /// The index of the element an Id names, if exactly one carries it.
+    pub(crate) fn index_of(&self, id: &str) -> Option<usize> {
+        match self.ids.get(id).map(Vec::as_slice) {
+            Some([one]) => Some(*one),
+            _ => None,
+        }
+    }
+
+    /// Ids carried by more than one element.
+    pub(crate) fn duplicates(&self) -> impl Iterator<Item = (&str, &[usize])> {
+        self.ids
+            .iter()
+            .filter(|(_, e)| e.len() > 1)
+            .map(|(id, e)| (id.as_str(), e.as_slice()))
+    }
 }
 
 /// Exclusive C14N of an element, with or without the SMEV transform, made while scanning.
@@ -149,35 +196,47 @@ fn malformed(pos: usize, what: impl Into<String>) -> SigError {
     }
 }
 
+/// The attribute that names a `wsse:Security` block's actor in an envelope of this namespace.
+fn actor_attribute(envelope_ns: &str) -> Option<(&'static str, &'static str)> {
+    match envelope_ns {
+        SOAP11 => Some((SOAP11, "actor")),
+        SOAP12 => Some((SOAP12, "role")),
+        _ => None,
+    }
+}
+
 /// Reads the whole prepared document once.
 pub(crate) fn scan<'a>(
     doc: &'a str,
     limits: &Limits,
+    policy: &SignaturePolicy,
     speculate: Speculate,
 ) -> Result<Scan<'a>, SigError> {
-    let mut r = Reader::new(doc, limits.clone()).track_ids();
+    let mut r = Reader::new(doc, limits.clone());
     let mut out = Scan::default();
+    // The actor attribute of the envelope's own SOAP version, known from the root.
+    let mut actor_attr: Option<(&str, &str)> = None;
     let mut stack: Vec<Frame<'a>> = Vec::with_capacity(32);
     let mut node = 0u32;
     // Inside a ds:Signature: its index in `out.signatures` and the state stack below it.
     let mut sig: Option<usize> = None;
     let mut states: Vec<In> = Vec::new();
-    // Inside a BinarySecurityToken with an Id: (depth, Id, text so far).
-    let mut token: Option<(usize, String, String)> = None;
+    // Inside a BinarySecurityToken with an Id: (depth, element, text so far).
+    let mut token: Option<(usize, usize, String)> = None;
     let mut text = String::new();
-    // Elements with an Id still open: (depth, Id), innermost last.
-    let mut open_ids: Vec<(usize, String)> = Vec::new();
-    let mut tap: Option<(String, Tap<'a>)> = None;
+    // Elements with an Id still open: (depth, element), innermost last.
+    let mut open_ids: Vec<(usize, usize)> = Vec::new();
+    let mut tap: Option<(usize, Tap<'a>)> = None;
     let tap_limit = 4 * doc.len() + (64 << 10);
     loop {
         let ev = r.next()?;
         match tap.as_mut().map(|(_, t)| t.feed(&r, ev)) {
             None | Some(Ok(false)) => {}
             Some(Ok(true)) => {
-                let (id, t) = tap.take().expect("a tap is running");
+                let (element, t) = tap.take().expect("a tap is running");
                 if let Some(bytes) = t.into_bytes() {
                     let smev = speculate == Speculate::ExclusiveSmev;
-                    out.taps.insert(id, Tapped { smev, bytes });
+                    out.taps.insert(element, Tapped { smev, bytes });
                 }
             }
             // The guess failed (too large, or content the transform refuses): the verifier
@@ -188,13 +247,20 @@ pub(crate) fn scan<'a>(
             Event::Start => {
                 let t = r.start_tag();
                 node += 1;
+                if out.root.is_none() {
+                    actor_attr = actor_attribute(&t.ns);
+                }
+                let mut actor_conflict = false;
                 let actor = if t.ns == WSSE && t.local == "Security" {
-                    t.attrs
-                        .iter()
-                        .find(|a| {
-                            (a.ns == SOAP11 && a.local == "actor")
-                                || (a.ns == SOAP12 && a.local == "role")
-                        })
+                    let is = |a: &rsmev_xml::Attribute<'_>, (ns, local): (&str, &str)| {
+                        a.ns == ns && a.local == local
+                    };
+                    let v11 = t.attrs.iter().any(|a| is(a, (SOAP11, "actor")));
+                    let v12 = t.attrs.iter().any(|a| is(a, (SOAP12, "role")));
+                    actor_conflict = v11 && v12;
+                    actor_attr
+                        .filter(|_| !actor_conflict)
+                        .and_then(|want| t.attrs.iter().find(|a| is(a, want)))
                         .map(|a| a.value.clone())
                 } else if t.local == "Header" && is_smev2(&t.ns) {
                     // The schema's unqualified `actor` (HeaderType, smev-protocol.md §1.2).
@@ -212,35 +278,50 @@ pub(crate) fn scan<'a>(
                     pos: t.pos,
                     tag_end: r.offset(),
                     actor,
+                    actor_conflict,
                 };
                 if out.root.is_none() {
                     out.root = Some(frame.clone());
                 }
                 stack.push(frame);
-                if let Some(id) = t.attrs.iter().find(|a| a.is_id()) {
-                    let is_token = t.ns == WSSE && t.local == "BinarySecurityToken";
-                    if is_token {
-                        token = Some((t.depth, id.value.to_string(), String::new()));
+                let opens_signature = sig.is_none() && t.ns == DS && t.local == "Signature";
+                if t.attrs.iter().any(|a| a.is_id()) {
+                    let element = out.elements.len();
+                    if t.ns == WSSE && t.local == "BinarySecurityToken" {
+                        token = Some((t.depth, element, String::new()));
                     }
-                    out.ids.insert(
-                        id.value.to_string(),
-                        IdElement {
-                            id: id.value.to_string(),
-                            path: stack.clone(),
-                            token: None,
-                            end: 0,
-                        },
-                    );
-                    open_ids.push((t.depth, id.value.to_string()));
+                    out.elements.push(IdElement {
+                        path: stack.clone(),
+                        token: None,
+                        end: 0,
+                        in_signature: sig.is_some() || opens_signature,
+                    });
+                    for (n, a) in t.attrs.iter().enumerate() {
+                        // The same value twice on one element still names one element.
+                        let repeat = t.attrs[..n].iter().any(|b| b.is_id() && b.value == a.value);
+                        if a.is_id() && !repeat {
+                            out.ids
+                                .entry(a.value.to_string())
+                                .or_default()
+                                .push(element);
+                        }
+                    }
+                    open_ids.push((t.depth, element));
                     if tap.is_none() && speculate != Speculate::No && out.taps.len() < MAX_TAPS {
                         let smev = speculate == Speculate::ExclusiveSmev;
                         if let Ok(t) = Tap::start(&r, smev, tap_limit) {
-                            tap = Some((id.value.to_string(), t));
+                            tap = Some((element, t));
                         }
                     }
                 }
                 match sig {
-                    None if t.ns == DS && t.local == "Signature" => {
+                    None if opens_signature => {
+                        if out.signatures.len() == policy.max_signatures {
+                            return Err(SigError::TooManySignatures {
+                                max: policy.max_signatures,
+                                pos: t.pos,
+                            });
+                        }
                         out.signatures.push(Signature {
                             path: stack.clone(),
                             signed_info_pos: None,
@@ -261,7 +342,7 @@ pub(crate) fn scan<'a>(
                     Some(i) => {
                         let s = &mut out.signatures[i];
                         let parent = *states.last().expect("inside a signature");
-                        let next = enter(s, parent, &r)?;
+                        let next = enter(s, parent, &r, policy)?;
                         text.clear();
                         states.push(next);
                     }
@@ -269,10 +350,8 @@ pub(crate) fn scan<'a>(
             }
             Event::End { depth, .. } => {
                 if open_ids.last().is_some_and(|(d, _)| *d == depth) {
-                    let (_, id) = open_ids.pop().expect("checked");
-                    if let Some(e) = out.ids.get_mut(&id) {
-                        e.end = r.offset();
-                    }
+                    let (_, element) = open_ids.pop().expect("checked");
+                    out.elements[element].end = r.offset();
                 }
                 if let Some(i) = sig {
                     let state = states.pop().expect("inside a signature");
@@ -294,13 +373,11 @@ pub(crate) fn scan<'a>(
                         sig = None;
                     }
                 }
-                if let Some((d, id, value)) = token.take() {
+                if let Some((d, element, value)) = token.take() {
                     if d == depth {
-                        if let Some(e) = out.ids.get_mut(&id) {
-                            e.token = Some(value);
-                        }
+                        out.elements[element].token = Some(value);
                     } else {
-                        token = Some((d, id, value));
+                        token = Some((d, element, value));
                     }
                 }
                 stack.pop();
@@ -337,7 +414,12 @@ fn collecting(states: &[In]) -> bool {
 
 /// The XMLDSig structure (XMLDSig core §4): which child is allowed where. Unknown elements in
 /// SignedInfo or a Reference are refused — what is signed must be fully understood.
-fn enter<'a>(s: &mut Signature<'a>, parent: In, r: &Reader<'a>) -> Result<In, SigError> {
+fn enter<'a>(
+    s: &mut Signature<'a>,
+    parent: In,
+    r: &Reader<'a>,
+    policy: &SignaturePolicy,
+) -> Result<In, SigError> {
     let t = r.start_tag();
     let pos = t.pos;
     let ds = t.ns == DS;
@@ -387,6 +469,12 @@ fn enter<'a>(s: &mut Signature<'a>, parent: In, r: &Reader<'a>) -> Result<In, Si
             In::SignatureMethod
         }
         (In::SignedInfo, true, "Reference") => {
+            if s.references.len() == policy.max_references {
+                return Err(SigError::TooManyReferences {
+                    max: policy.max_references,
+                    pos,
+                });
+            }
             s.references.push(Reference {
                 uri: attr("URI"),
                 pos,

@@ -11,8 +11,8 @@ use rsmev_crypto::{DigestAlg, Hasher, SignatureAlg, Signer};
 use rsmev_xml::{Event, Limits, Reader};
 
 use crate::SigError;
-use crate::ns::{DS, ENVELOPED, SOAP11, SOAP12, WSSE, is_smev2};
-use crate::profile::Profile;
+use crate::ns::{DS, ENVELOPED, SOAP11, SOAP12, WSSE, is_smev2, smev3_types_version};
+use crate::profile::{Profile, Schema, Signs, origin_slot};
 use crate::verify::HashSink;
 
 /// How to sign.
@@ -29,7 +29,8 @@ pub struct SignOptions<'a> {
     pub digest: Option<DigestAlg>,
     /// Profile `any`: sign the element with this Id (default: the whole document, enveloped).
     pub id: Option<String>,
-    /// SMEV 2: the WS-Security actor (default `http://smev.gosuslugi.ru/actors/smev`).
+    /// SMEV 2: the WS-Security actor (default `http://smev.gosuslugi.ru/actors/smev`); one
+    /// the SMEV 2 profile knows (`…/actors/smev`, `…/actors/recipient`, `…/actors/smevNN`).
     pub actor: Option<String>,
     pub limits: Limits,
 }
@@ -94,8 +95,8 @@ pub(crate) struct Span {
     pub(crate) depth: usize,
     /// Holds a ds:Signature somewhere inside.
     pub(crate) has_signature: bool,
-    /// The SOAP actor (role) of a `wsse:Security` block, or the `actor` of a SMEV 2
-    /// `smev:Header`: whose header block it is.
+    /// The actor of a `wsse:Security` block (SOAP 1.1 `actor` or SOAP 1.2 `role`, whichever is
+    /// the envelope's own), or the `actor` of a SMEV 2 `smev:Header`: whose header block it is.
     pub(crate) actor: Option<String>,
 }
 
@@ -110,8 +111,10 @@ impl Span {
 /// nothing already in it is disturbed — every Id and what the signatures in it reference.
 pub(crate) struct Outline {
     pub(crate) spans: Vec<Span>,
-    /// Every Id with its element's extent: start tag to just past the end.
-    pub(crate) ids: HashMap<String, (usize, usize)>,
+    /// Every Id with the extents of the elements carrying it (start tag to just past the end);
+    /// more than one is a duplicate, tolerated as the verifier tolerates it unless the
+    /// signature being made references it.
+    pub(crate) ids: HashMap<String, Vec<(usize, usize)>>,
     /// The URI of every `ds:Reference` already in the document.
     pub(crate) references: Vec<String>,
 }
@@ -123,13 +126,25 @@ impl Outline {
         self.references
             .iter()
             .find(|uri| match uri.strip_prefix('#') {
-                Some(id) => self
-                    .ids
-                    .get(id)
-                    .is_some_and(|&(start, end)| start < to && from < end),
+                Some(id) => self.ids.get(id).is_some_and(|spans| {
+                    spans.iter().any(|&(start, end)| start < to && from < end)
+                }),
                 None => uri.is_empty(),
             })
             .map(String::as_str)
+    }
+
+    /// An Id the new signature references: exactly one element may carry it.
+    pub(crate) fn unique(&self, id: &str) -> Result<(), SigError> {
+        match self.ids.get(id).map(Vec::len) {
+            Some(1) => Ok(()),
+            Some(n) => Err(SigError::Signing(format!(
+                "the Id `{id}` to be signed is carried by {n} elements"
+            ))),
+            None => Err(SigError::Signing(format!(
+                "no element carries the Id `{id}`"
+            ))),
+        }
     }
 
     /// The first Id made by `name(1)`, `name(2)`, … that no element carries.
@@ -150,17 +165,27 @@ impl Outline {
 pub(crate) fn outline(doc: &str, limits: &Limits, max_depth: usize) -> Result<Outline, SigError> {
     struct Open {
         span: Option<usize>,
-        id: Option<(String, usize)>,
+        ids: Vec<String>,
+        start: usize,
     }
-    let mut r = Reader::new(doc, limits.clone()).track_ids();
+    let mut r = Reader::new(doc, limits.clone());
     let mut spans: Vec<Span> = Vec::new();
-    let mut ids = HashMap::new();
+    let mut ids: HashMap<String, Vec<(usize, usize)>> = HashMap::new();
     let mut references = Vec::new();
     let mut open: Vec<Open> = Vec::new();
+    // The envelope's own SOAP version decides which attribute is a block's actor.
+    let mut actor_attr = None;
     loop {
         match r.next()? {
             Event::Start => {
                 let t = r.start_tag();
+                if t.depth == 1 {
+                    actor_attr = match t.ns.as_ref() {
+                        SOAP11 => Some((SOAP11, "actor")),
+                        SOAP12 => Some((SOAP12, "role")),
+                        _ => None,
+                    };
+                }
                 if t.ns == DS && t.local == "Signature" {
                     for i in open.iter().filter_map(|o| o.span) {
                         spans[i].has_signature = true;
@@ -172,16 +197,18 @@ pub(crate) fn outline(doc: &str, limits: &Limits, max_depth: usize) -> Result<Ou
                 {
                     references.push(uri.value.to_string());
                 }
-                let id = t
-                    .attrs
-                    .iter()
-                    .find(|a| a.is_id())
-                    .map(|a| a.value.to_string());
+                // Every Id attribute names the element (`Id` and `wsu:Id` both, if it has both).
+                let mut element_ids: Vec<String> = Vec::new();
+                for a in t.attrs.iter().filter(|a| a.is_id()) {
+                    if !element_ids.iter().any(|v| v == a.value.as_ref()) {
+                        element_ids.push(a.value.to_string());
+                    }
+                }
+                let id = element_ids.first().cloned();
                 let span = if t.depth <= max_depth {
                     let actor = if t.ns == WSSE && t.local == "Security" {
-                        t.attrs.iter().find(|a| {
-                            (a.ns == SOAP11 && a.local == "actor")
-                                || (a.ns == SOAP12 && a.local == "role")
+                        actor_attr.and_then(|(ns, local)| {
+                            t.attrs.iter().find(|a| a.ns == ns && a.local == local)
                         })
                     } else if t.local == "Header" && is_smev2(&t.ns) {
                         t.attrs
@@ -208,14 +235,15 @@ pub(crate) fn outline(doc: &str, limits: &Limits, max_depth: usize) -> Result<Ou
                 };
                 open.push(Open {
                     span,
-                    id: id.map(|id| (id, t.pos)),
+                    ids: element_ids,
+                    start: t.pos,
                 });
             }
             Event::End { .. } => {
                 let Some(o) = open.pop() else { continue };
                 let off = r.offset();
-                if let Some((id, start)) = o.id {
-                    ids.insert(id, (start, off));
+                for id in o.ids {
+                    ids.entry(id).or_default().push((o.start, off));
                 }
                 if let Some(i) = o.span {
                     let s = &mut spans[i];
@@ -370,98 +398,11 @@ pub fn sign(input: &[u8], opts: &SignOptions<'_>) -> Result<Vec<u8>, SigError> {
     let limits = &opts.limits;
 
     let plan = match opts.profile {
-        Profile::Smev3 => {
-            let spans = outline(doc, limits, 4)?.spans;
-            let body = soap_body(&spans)?;
-            let op = spans
-                .iter()
-                .find(|s| s.depth == 3 && body.contains(s))
-                .ok_or_else(|| {
-                    SigError::Signing("the SOAP Body holds no operation element".into())
-                })?;
-            let kids: Vec<&Span> = spans
-                .iter()
-                .filter(|s| s.depth == 4 && op.contains(s))
-                .collect();
-            let signed = kids
-                .iter()
-                .find(|s| {
-                    matches!(
-                        s.local.as_str(),
-                        "SenderProvidedRequestData"
-                            | "SenderProvidedResponseData"
-                            | "MessageTypeSelector"
-                            | "AckTargetMessage"
-                            | "Timestamp"
-                    )
-                })
-                .ok_or_else(|| {
-                    SigError::Signing(format!(
-                        "{} holds no element SMEV 3 signs (SenderProvidedRequestData, …)",
-                        op.local
-                    ))
-                })?;
-            let id = signed.id.clone().ok_or_else(|| {
-                SigError::Signing(format!("{} has no Id attribute to reference", signed.local))
-            })?;
-            let reference = Options::new(Algorithm::Exclusive)
-                .smev_transform(true)
-                .subset(id.as_str())
-                .limits(limits.clone());
-            let refs = [RefSpec {
-                uri: format!("#{id}"),
-                transforms: vec![(EXC_C14N.into(), None), (SMEV_TRANSFORM.into(), None)],
-                digest: digest_of(doc, &reference, dalg)?,
-            }];
-            let key_info = format!(
-                "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert_b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
-            );
-            let t = template(c14n_uri, alg, &refs, dalg.uri(), &key_info);
-            let slot = kids
-                .iter()
-                .find(|s| s.local == "CallerInformationSystemSignature");
-            let (edit_at, prefix, suffix) = match slot {
-                Some(s) if s.has_signature => {
-                    return Err(SigError::Signing(
-                        "CallerInformationSystemSignature already holds a signature".into(),
-                    ));
-                }
-                Some(s) => match s.end_start {
-                    Some(end) if doc[s.start_end..end].trim().is_empty() => {
-                        (s.start_end, String::new(), String::new())
-                    }
-                    _ => {
-                        return Err(SigError::Signing(
-                            "CallerInformationSystemSignature is not empty".into(),
-                        ));
-                    }
-                },
-                None => {
-                    let end = op
-                        .end_start
-                        .ok_or_else(|| SigError::Signing(format!("{} has no end tag", op.local)))?;
-                    (
-                        end,
-                        format!(
-                            "<CallerInformationSystemSignature xmlns=\"{}\">",
-                            xml_escape_attr(&op.ns)
-                        ),
-                        "</CallerInformationSystemSignature>".to_string(),
-                    )
-                }
-            };
-            let offset = prefix.len();
-            let text = format!("{prefix}{}{suffix}", t.xml);
-            Plan {
-                edits: vec![Insert { at: edit_at, text }],
-                carrier: 0,
-                offset,
-                template: t,
-            }
-        }
+        Profile::Smev3 => smev3_plan(doc, opts, dalg, c14n_uri, &cert_b64)?,
         Profile::Smev2 => crate::smev2::participant_plan(doc, opts, alg, dalg, c14n_uri)?,
         Profile::Any => {
-            let spans = outline(doc, limits, 1)?.spans;
+            let o = outline(doc, limits, 1)?;
+            let spans = &o.spans;
             let root = spans
                 .first()
                 .ok_or_else(|| SigError::Signing("no root".into()))?;
@@ -482,7 +423,11 @@ pub fn sign(input: &[u8], opts: &SignOptions<'_>) -> Result<Vec<u8>, SigError> {
             transforms.push((opts.c14n.uri(false).to_string(), None));
             let mut ref_opts = Options::new(opts.c14n).limits(limits.clone());
             if let Some(id) = &opts.id {
-                ref_opts = ref_opts.subset(id.as_str());
+                // By position: an unrelated duplicate Id elsewhere is tolerated, as the
+                // verifier tolerates it, but the Id signed must be unique.
+                o.unique(id)?;
+                let &(start, _) = &o.ids[id.as_str()][0];
+                ref_opts = ref_opts.subset_at(start);
             }
             // The signature is not in `doc` yet, so the digest needs nothing excluded.
             let refs = [RefSpec {
@@ -511,6 +456,161 @@ pub fn sign(input: &[u8], opts: &SignOptions<'_>) -> Result<Vec<u8>, SigError> {
         opts.c14n_with_comments,
         limits,
     )
+}
+
+/// The caller's or SMEV's signature of a SMEV 3 operation, in the operation's origin slot
+/// (`CallerInformationSystemSignature` of a participant's call, `SMEVSignature` of SMEV's
+/// answer), over exactly the element that slot signs.
+fn smev3_plan(
+    doc: &str,
+    opts: &SignOptions<'_>,
+    dalg: DigestAlg,
+    c14n_uri: &str,
+    cert_b64: &str,
+) -> Result<Plan, SigError> {
+    let limits = &opts.limits;
+    let alg = opts.signer.algorithm();
+    let o = outline(doc, limits, 6)?;
+    let spans = &o.spans;
+    let body = soap_body(spans)?;
+    let op = spans
+        .iter()
+        .find(|s| s.depth == 3 && body.contains(s))
+        .ok_or_else(|| SigError::Signing("the SOAP Body holds no operation element".into()))?;
+    let v = smev3_types_version(&op.ns).ok_or_else(|| {
+        SigError::Signing(format!(
+            "{} is not in a SMEV 3 message-exchange types namespace ({})",
+            op.local, op.ns
+        ))
+    })?;
+    let slot = origin_slot(&op.local, v).ok_or_else(|| {
+        SigError::Signing(format!(
+            "the SMEV 3 operation {} carries no signature",
+            op.local
+        ))
+    })?;
+    let children = |parent: &Span, (schema, local): (Schema, &str)| -> Vec<&Span> {
+        let ns = schema.ns(&op.ns, v);
+        spans
+            .iter()
+            .filter(|s| {
+                s.depth == parent.depth + 1 && parent.contains(s) && s.local == local && s.ns == ns
+            })
+            .collect()
+    };
+    // Down to the element that holds the slot and what it signs.
+    let mut parent = op;
+    for &step in &slot.path[1..slot.path.len() - 1] {
+        parent = match children(parent, step).as_slice() {
+            [one] => one,
+            [] => {
+                return Err(SigError::Signing(format!(
+                    "{} holds no {}",
+                    parent.local, step.1
+                )));
+            }
+            _ => {
+                return Err(SigError::Signing(format!(
+                    "{} holds more than one {}",
+                    parent.local, step.1
+                )));
+            }
+        };
+    }
+    let Signs::Sibling(names) = slot.signs else {
+        return Err(SigError::Signing("no sibling to sign".into()));
+    };
+    let carriers: Vec<&Span> = names.iter().flat_map(|&n| children(parent, n)).collect();
+    let wanted = || {
+        names
+            .iter()
+            .map(|(_, l)| *l)
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let signed = match carriers.as_slice() {
+        [one] => *one,
+        [] => {
+            return Err(SigError::Signing(format!(
+                "{} holds no {} to sign",
+                parent.local,
+                wanted()
+            )));
+        }
+        _ => {
+            return Err(SigError::Signing(format!(
+                "{} holds more than one {}",
+                parent.local,
+                wanted()
+            )));
+        }
+    };
+    let id = signed.id.clone().ok_or_else(|| {
+        SigError::Signing(format!("{} has no Id attribute to reference", signed.local))
+    })?;
+    o.unique(&id)?;
+    let reference = Options::new(Algorithm::Exclusive)
+        .smev_transform(true)
+        .subset_at(signed.start)
+        .limits(limits.clone());
+    let refs = [RefSpec {
+        uri: format!("#{id}"),
+        transforms: vec![(EXC_C14N.into(), None), (SMEV_TRANSFORM.into(), None)],
+        digest: digest_of(doc, &reference, dalg)?,
+    }];
+    let key_info = format!(
+        "<ds:KeyInfo><ds:X509Data><ds:X509Certificate>{cert_b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>"
+    );
+    let t = template(c14n_uri, alg, &refs, dalg.uri(), &key_info);
+    let slot_name = slot.path[slot.path.len() - 1].1;
+    let existing = children(parent, (Schema::Types, slot_name));
+    let (edit_at, prefix, suffix) = match existing.as_slice() {
+        [s] if s.has_signature => {
+            return Err(SigError::Signing(format!(
+                "{slot_name} already holds a signature"
+            )));
+        }
+        [s] => match s.end_start {
+            Some(end) if doc[s.start_end..end].trim().is_empty() => {
+                (s.start_end, String::new(), String::new())
+            }
+            _ => {
+                return Err(SigError::Signing(format!(
+                    "{slot_name} is not empty; write it as <{slot_name}></{slot_name}>"
+                )));
+            }
+        },
+        [] => {
+            // The slot ends its parent's sequence, but for 1.3's `rout:Routing`, which
+            // follows the caller's signature in SendRequestRequest.
+            let routing = children(parent, (Schema::Routing, "Routing"));
+            let at = match routing.first() {
+                Some(r) => r.start,
+                None => parent
+                    .end_start
+                    .ok_or_else(|| SigError::Signing(format!("{} has no end tag", parent.local)))?,
+            };
+            (
+                at,
+                format!("<{slot_name} xmlns=\"{}\">", xml_escape_attr(&op.ns)),
+                format!("</{slot_name}>"),
+            )
+        }
+        _ => {
+            return Err(SigError::Signing(format!(
+                "{} holds more than one {slot_name}",
+                parent.local
+            )));
+        }
+    };
+    let offset = prefix.len();
+    let text = format!("{prefix}{}{suffix}", t.xml);
+    Ok(Plan {
+        edits: vec![Insert { at: edit_at, text }],
+        carrier: 0,
+        offset,
+        template: t,
+    })
 }
 
 pub(crate) fn soap_body(spans: &[Span]) -> Result<&Span, SigError> {

@@ -10,7 +10,10 @@ use rsmev_crypto::{DigestAlg, Hasher, SignatureAlg, Signer};
 use rsmev_xml::Limits;
 
 use crate::SigError;
-use crate::ns::{ACTOR_SMEV, WSS_BASE64, WSS_X509V3, WSSE, WSU, is_smev2};
+use crate::ns::{
+    ACTOR_RECIPIENT, ACTOR_SMEV, SOAP12, WSS_BASE64, WSS_X509V3, WSSE, WSU, is_smev2,
+    is_smev2_actor,
+};
 use crate::sign::{
     Insert, Outline, Plan, RefSpec, SignOptions, b64, digest_of, finish, outline, paired_digest,
     soap_body, splice, template, xml_escape_attr, xml_escape_text,
@@ -89,8 +92,10 @@ pub(crate) fn participant_plan(
     c14n_uri: &str,
 ) -> Result<Plan, SigError> {
     let o = outline(doc, &opts.limits, DEPTH)?;
+    let actor = opts.actor.as_deref().unwrap_or(ACTOR_SMEV);
+    known_actor(actor)?;
     let block = Block {
-        actor: opts.actor.as_deref().unwrap_or(ACTOR_SMEV),
+        actor,
         alg,
         digest: dalg,
         c14n_uri,
@@ -144,6 +149,18 @@ fn refuse(why: String) -> SigError {
     SigError::Signing(why)
 }
 
+/// What rsmev signs, its own verifier must accept: an actor the SMEV 2 profile knows.
+fn known_actor(actor: &str) -> Result<(), SigError> {
+    if is_smev2_actor(actor) {
+        Ok(())
+    } else {
+        Err(refuse(format!(
+            "the actor `{actor}` is not one SMEV 2 knows ({ACTOR_SMEV}, {ACTOR_RECIPIENT}, \
+             {ACTOR_SMEV}NN)"
+        )))
+    }
+}
+
 /// Text the caller puts into the message verbatim must survive being read back: no control
 /// characters (a CR would be normalized away and change the signed bytes), nothing empty.
 fn plain(what: &str, v: &str) -> Result<(), SigError> {
@@ -182,6 +199,7 @@ fn check_node_options(opts: &NodeSignOptions<'_>) -> Result<(), SigError> {
             opts.actor
         )));
     }
+    known_actor(opts.actor)?;
     plain("MessageId", opts.message_id)?;
     if !is_date_time(opts.timestamp) {
         return Err(refuse(format!(
@@ -437,12 +455,17 @@ fn plan(doc: &str, o: &Outline, b: &Block<'_>, limits: &Limits) -> Result<Plan, 
     }
 
     // Digests over the document as it will be, less the Security block: the referenced
-    // elements read exactly so in the result.
+    // elements read exactly so in the result. The Body's Id is unique (checked, or fresh) and
+    // the node header's is fresh, so the first element with the Id is the one.
+    if body.id.is_some() {
+        o.unique(&body_id)?;
+    }
     let (pre_edits, _) = header_edits("")?;
     let (pre, _) = splice(doc, &pre_edits);
     let reference = |id: &str| -> Result<RefSpec, SigError> {
         let opts = Options::new(Algorithm::Exclusive)
             .subset(id)
+            .stop_after_subset(true)
             .limits(limits.clone());
         Ok(RefSpec {
             uri: format!("#{id}"),
@@ -450,11 +473,14 @@ fn plan(doc: &str, o: &Outline, b: &Block<'_>, limits: &Limits) -> Result<Plan, 
             digest: digest_of(&pre, &opts, b.digest)?,
         })
     };
+    // The Body's Reference first: widely deployed SMEV 2 libraries check only the first
+    // DigestValue and take it for the Body's (both orders are valid XMLDSig; federal nodes
+    // put their header first, which those libraries fail on too).
     let mut refs = Vec::with_capacity(2);
+    refs.push(reference(&body_id)?);
     if let Some((id, _)) = &node_xml {
         refs.push(reference(id)?);
     }
-    refs.push(reference(&body_id)?);
 
     let hex = hex_tail(b.certificate_der);
     let token_id = o.fresh_id(|k| match k {
@@ -465,8 +491,10 @@ fn plan(doc: &str, o: &Outline, b: &Block<'_>, limits: &Limits) -> Result<Plan, 
         "<ds:KeyInfo><wsse:SecurityTokenReference><wsse:Reference URI=\"#{token_id}\" ValueType=\"{WSS_X509V3}\"/></wsse:SecurityTokenReference></ds:KeyInfo>"
     );
     let t = template(b.c14n_uri, b.alg, &refs, b.digest.uri(), &key_info);
+    // The actor attribute of the envelope's own SOAP version: SOAP 1.2 renamed it `role`.
+    let actor_attr = if env.ns == SOAP12 { "role" } else { "actor" };
     let open = format!(
-        "<wsse:Security xmlns:wsse=\"{WSSE}\" xmlns:wsu=\"{WSU}\" xmlns:soapenv=\"{}\" soapenv:actor=\"{}\"><wsse:BinarySecurityToken EncodingType=\"{WSS_BASE64}\" ValueType=\"{WSS_X509V3}\" wsu:Id=\"{token_id}\">{}</wsse:BinarySecurityToken>",
+        "<wsse:Security xmlns:wsse=\"{WSSE}\" xmlns:wsu=\"{WSU}\" xmlns:soapenv=\"{}\" soapenv:{actor_attr}=\"{}\"><wsse:BinarySecurityToken EncodingType=\"{WSS_BASE64}\" ValueType=\"{WSS_X509V3}\" wsu:Id=\"{token_id}\">{}</wsse:BinarySecurityToken>",
         env.ns,
         xml_escape_attr(b.actor),
         b64(b.certificate_der),

@@ -1,6 +1,12 @@
-//! Verification: one scan of the message, then per signature: algorithms against policy, the
-//! signer's certificate (cached), SignedInfo's SignatureValue, every Reference's digest over
-//! its transform chain, the profile's placement rules, and the certificate path.
+//! Verification, cheap checks before expensive ones. One scan of the message (refusing too
+//! many signatures or References on sight); then, per message, each signature's place by the
+//! profile and the message's origin, the Ids the References need, and the digest budget; then
+//! per signature, before any cryptography: its algorithms against policy, what it references
+//! and whether the profile lets it sign that, the signer's certificate (cached), the key
+//! against the SignatureMethod and the key policy, the certificate path, and the caller's gate
+//! ([`SignerGate`]); only then each SignedInfo's SignatureValue, and last the References'
+//! digests. An unknown self-signed key, a hostile RSA exponent or an unregistered signer costs
+//! no signature and no digest.
 
 use std::borrow::Cow;
 use std::sync::Arc;
@@ -10,12 +16,13 @@ use std::time::SystemTime;
 use base64::Engine;
 use rsmev_c14n::{Algorithm, Options, SMEV_TRANSFORM, Sink, canonicalize_prepared};
 use rsmev_crypto::{AlgorithmPolicy, DigestAlg, Hasher, SignatureAlg};
+use rsmev_fault::FaultCode;
 use rsmev_pki::{CertCache, Certificate, TrustStore, ValidationOptions};
 use rsmev_xml::Limits;
 
 use crate::ns::ENVELOPED;
-use crate::profile::{Profile, Role};
-use crate::scan::{Frame, IdElement, Reference, Scan, Signature, Speculate, scan};
+use crate::profile::{Placement, Profile, Role};
+use crate::scan::{Frame, IdElement, Named, Reference, Scan, Signature, Speculate, scan};
 use crate::{SigError, Verified};
 
 /// Feeds canonical bytes straight into a hasher: no intermediate copy of the signed content.
@@ -35,6 +42,70 @@ pub enum Trust {
     /// Cryptography against the embedded certificate only; no path, validity or CRL checks.
     /// Every report line says so.
     EmbeddedOnly,
+}
+
+/// Bounds on the work one message may cause, checked before the work is done.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct SignaturePolicy {
+    /// Signatures per message (default 8: the most a real SMEV message carries is four — a
+    /// SMEV 2 message after two hops, or a SMEV 3 answer with SMEV's, the sender's and a
+    /// personal signature). More is refused with `TooManySignatures` as the scan meets it.
+    pub max_signatures: usize,
+    /// References per signature (default 16: SMEV signatures have one or two). More is refused
+    /// with `TooManyReferences` as the scan meets it.
+    pub max_references: usize,
+    /// The bytes all References together may canonicalize and digest, as a multiple of the
+    /// message size (default 4: every real message needs at most about 2 — a SMEV 3 answer
+    /// digests the `Response` and the sender's data inside it). More is refused with
+    /// `DigestBudgetExceeded` before any digest.
+    pub digest_budget: usize,
+}
+
+impl SignaturePolicy {
+    pub const DEFAULT: SignaturePolicy = SignaturePolicy {
+        max_signatures: 8,
+        max_references: 16,
+        digest_budget: 4,
+    };
+}
+
+impl Default for SignaturePolicy {
+    fn default() -> Self {
+        SignaturePolicy::DEFAULT
+    }
+}
+
+/// What a [`SignerGate`] is shown of a signature, after its certificate and placement passed and
+/// before any of its cryptography.
+#[derive(Debug)]
+pub struct SignerInfo<'a> {
+    pub role: &'a Role,
+    /// This is the message's origin signature ([`Verified::origin`]).
+    pub origin: bool,
+    pub certificate: &'a Arc<Certificate>,
+}
+
+/// A gate's refusal: the fault the caller gets and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateRefusal {
+    pub code: FaultCode,
+    pub reason: String,
+}
+
+/// The caller's say over each signer before any cryptography is spent on its signature: the
+/// gateway refuses an origin certificate its registry does not know this way. A refusal becomes
+/// [`SigError::SignerRefused`] with the gate's fault code.
+pub trait SignerGate {
+    fn admit(&self, signer: &SignerInfo<'_>) -> Result<(), GateRefusal>;
+}
+
+impl<F> SignerGate for F
+where
+    F: Fn(&SignerInfo<'_>) -> Result<(), GateRefusal>,
+{
+    fn admit(&self, signer: &SignerInfo<'_>) -> Result<(), GateRefusal> {
+        self(signer)
+    }
 }
 
 /// What became of the signer's certificate.
@@ -61,10 +132,28 @@ impl std::fmt::Display for ChainStatus {
     }
 }
 
+/// How far a signature's checks got.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stage {
+    /// Refused before its cryptography (algorithms, placement, certificate, key, path, gate).
+    BeforeCryptography,
+    /// Refused by its SignatureValue.
+    SignatureValue,
+    /// Refused by a Reference's digest.
+    Digest,
+    /// Every check passed.
+    Done,
+    /// Not judged: the message was refused first ([`Verifier::verify`] stops at the first
+    /// failure).
+    NotReached,
+}
+
 /// One signature's outcome.
 #[derive(Debug)]
 pub struct SignatureReport {
     pub role: Role,
+    /// The message's origin signature ([`Verified::origin`]).
+    pub origin: bool,
     /// Byte offset of the `ds:Signature` start tag in the prepared message.
     pub pos: usize,
     pub algorithm: Option<SignatureAlg>,
@@ -73,12 +162,17 @@ pub struct SignatureReport {
     /// The References' URIs, in order.
     pub references: Vec<String>,
     pub(crate) signed: Vec<SignedElement>,
+    /// The decoded SignatureValue, once it verified.
+    pub(crate) value: Vec<u8>,
+    /// Where the checks stopped.
+    pub stage: Stage,
     pub result: Result<(), SigError>,
 }
 
 /// An element a verified signature covers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SignedElement {
+    /// The Id the Reference named it by.
     pub id: String,
     pub ns: String,
     pub local: String,
@@ -96,6 +190,10 @@ pub struct Report<'a> {
     pub signatures: Vec<SignatureReport>,
     /// A message-level refusal (a required signature missing) after all signatures passed.
     pub required: Result<(), SigError>,
+    /// Ids carried by more than one element that no Reference names and no signed content
+    /// holds (outside a `ds:Signature`), so tolerated: CryptoPro JCP gives every
+    /// `ds:Signature` the Id `sigID`.
+    pub tolerated_duplicate_ids: usize,
     doc: Cow<'a, str>,
 }
 
@@ -104,21 +202,48 @@ impl<'a> Report<'a> {
         self.required.is_ok() && self.signatures.iter().all(|s| s.result.is_ok())
     }
 
-    /// The proof that every signature verified and the profile is satisfied.
+    /// The origin signature's report, if the profile has one.
+    pub fn origin(&self) -> Option<&SignatureReport> {
+        self.signatures.iter().find(|s| s.origin)
+    }
+
+    /// The reason the message is refused, as [`Report::into_verified`] gives it: the first
+    /// failed signature in document order, else the message-level reason.
+    pub fn first_error(&self) -> Option<&SigError> {
+        self.signatures
+            .iter()
+            .find_map(|s| s.result.as_ref().err())
+            .or(self.required.as_ref().err())
+    }
+
+    /// The proof that every signature verified and the profile is satisfied. A failed
+    /// signature is the reason before a missing one: a signature that failed early covers
+    /// nothing, so a profile rule it would have met reads as broken.
     pub fn into_verified(self) -> Result<Verified<Message<'a>>, SigError> {
-        self.required?;
         let mut signers = Vec::with_capacity(self.signatures.len());
+        let mut origin = None;
         for s in self.signatures {
             s.result?;
+            if s.origin {
+                origin = Some(signers.len());
+            }
             signers.push(VerifiedSignature {
                 role: s.role,
+                origin: s.origin,
                 certificate: s.signer.expect("a verified signature has a signer"),
                 algorithm: s.algorithm.expect("a verified signature has an algorithm"),
                 chain: s.chain,
                 signed: s.signed,
+                signature_value: s.value,
             });
         }
-        Ok(Verified::new(Message { doc: self.doc }, signers))
+        self.required?;
+        Ok(Verified::new(
+            Message { doc: self.doc },
+            signers,
+            origin,
+            self.tolerated_duplicate_ids,
+        ))
     }
 }
 
@@ -139,10 +264,15 @@ impl Message<'_> {
 #[derive(Clone, Debug)]
 pub struct VerifiedSignature {
     pub role: Role,
+    /// The message's origin signature: who sent it.
+    pub origin: bool,
     pub certificate: Arc<Certificate>,
     pub algorithm: SignatureAlg,
     pub chain: ChainStatus,
     pub signed: Vec<SignedElement>,
+    /// The decoded SignatureValue: a replay repeats it, a genuine resend (GOST and ECDSA
+    /// signatures are randomized) does not.
+    pub signature_value: Vec<u8>,
 }
 
 /// Verifies signed messages; build once, share across threads.
@@ -151,6 +281,7 @@ pub struct Verifier {
     profile: Profile,
     trust: Trust,
     policy: AlgorithmPolicy,
+    limits_policy: SignaturePolicy,
     validation: ValidationOptions,
     cache: Arc<CertCache>,
     limits: Limits,
@@ -165,12 +296,24 @@ const HINT_NONE: u8 = 0;
 const HINT_EXC: u8 = 1;
 const HINT_EXC_SMEV: u8 = 2;
 
+/// A signature that passed every check before its cryptography.
+struct Prepared<'s> {
+    alg: SignatureAlg,
+    c14n: Algorithm,
+    with_comments: bool,
+    cert: Arc<Certificate>,
+    plans: Vec<Plan>,
+    /// Per Reference: the element it names (`None`: the whole document), with the Id.
+    targets: Vec<Option<(&'s str, usize)>>,
+}
+
 impl Verifier {
     pub fn new(profile: Profile, trust: Trust) -> Verifier {
         Verifier {
             profile,
             trust,
             policy: AlgorithmPolicy::default(),
+            limits_policy: SignaturePolicy::default(),
             validation: ValidationOptions::default(),
             cache: Arc::new(CertCache::new(4096)),
             limits: Limits::default(),
@@ -179,7 +322,8 @@ impl Verifier {
         }
     }
 
-    /// Admit GOST R 34.10-2001, GOST R 34.11-94 and SHA-1 (archived SMEV traffic).
+    /// Admit GOST R 34.10-2001 (algorithms and keys), GOST R 34.11-94 and SHA-1 (archived
+    /// SMEV traffic).
     pub fn allow_legacy(mut self, yes: bool) -> Verifier {
         self.policy.allow_legacy = yes;
         self.validation.allow_legacy = yes;
@@ -188,6 +332,12 @@ impl Verifier {
 
     pub fn limits(mut self, limits: Limits) -> Verifier {
         self.limits = limits;
+        self
+    }
+
+    /// The bounds on signatures, References and digested bytes per message.
+    pub fn signature_policy(mut self, policy: SignaturePolicy) -> Verifier {
+        self.limits_policy = policy;
         self
     }
 
@@ -207,89 +357,216 @@ impl Verifier {
         self.profile
     }
 
-    /// Verifies and returns the proof, or the first reason for refusal.
-    pub fn verify<'a>(&self, input: &'a [u8]) -> Result<Verified<Message<'a>>, SigError> {
-        self.check(input)?.into_verified()
+    pub fn policy(&self) -> SignaturePolicy {
+        self.limits_policy
     }
 
-    /// Judges every signature. `Err` is a refusal of the message as a whole (not XML, a
-    /// signature out of place, none at all); per-signature outcomes are in the report.
+    /// Verifies and returns the proof, or the first reason for refusal. Stops at the first
+    /// failure, so a refused message costs no more than what refused it.
+    pub fn verify<'a>(&self, input: &'a [u8]) -> Result<Verified<Message<'a>>, SigError> {
+        self.run(input, None, true)?.into_verified()
+    }
+
+    /// [`Verifier::verify`] with `gate` asked about every signer before any cryptography.
+    pub fn verify_gated<'a>(
+        &self,
+        input: &'a [u8],
+        gate: &dyn SignerGate,
+    ) -> Result<Verified<Message<'a>>, SigError> {
+        self.run(input, Some(gate), true)?.into_verified()
+    }
+
+    /// Judges every signature. `Err` is a refusal of the message as a whole (not XML, too many
+    /// signatures or References, a signature out of place, an ambiguous Id or origin, none at
+    /// all); per-signature outcomes are in the report. A signature refused before its
+    /// cryptography is not checked further; the others still are.
     pub fn check<'a>(&self, input: &'a [u8]) -> Result<Report<'a>, SigError> {
+        self.run(input, None, false)
+    }
+
+    /// [`Verifier::check`] with `gate` asked about every signer before any cryptography.
+    pub fn check_gated<'a>(
+        &self,
+        input: &'a [u8],
+        gate: &dyn SignerGate,
+    ) -> Result<Report<'a>, SigError> {
+        self.run(input, Some(gate), false)
+    }
+
+    fn run<'a>(
+        &self,
+        input: &'a [u8],
+        gate: Option<&dyn SignerGate>,
+        fail_fast: bool,
+    ) -> Result<Report<'a>, SigError> {
         let doc = rsmev_xml::prepare(input, &self.limits)?;
-        let (signatures, required) = {
+        let (signatures, required, tolerated) = {
             let text: &str = &doc;
             let speculate = match self.hint.load(Ordering::Relaxed) {
                 HINT_EXC => Speculate::Exclusive,
                 HINT_EXC_SMEV => Speculate::ExclusiveSmev,
                 _ => Speculate::No,
             };
-            let found = scan(text, &self.limits, speculate)?;
+            let found = scan(text, &self.limits, &self.limits_policy, speculate)?;
             if found.signatures.is_empty() {
-                return Err(SigError::NoSignature(""));
+                return Err(SigError::NoSignature(String::new()));
             }
-            let roles = found
+            let placements = found
                 .signatures
                 .iter()
                 .map(|s| self.profile.classify(s))
                 .collect::<Result<Vec<_>, _>>()?;
-            let mut reports = Vec::with_capacity(roles.len());
-            let mut targets = Vec::with_capacity(roles.len());
-            for (sig, role) in found.signatures.iter().zip(roles.iter()) {
-                let (report, t) = self.one(text, &found, sig, role.clone());
+            let origin = self.profile.origin(&found.signatures, &placements)?;
+            let tolerated = check_ids(text, &found)?;
+            self.check_budget(text, &found)?;
+
+            // Before any cryptography: every signature's cheap checks.
+            let mut reports = Vec::with_capacity(placements.len());
+            let mut prepared = Vec::with_capacity(placements.len());
+            for (i, (sig, placement)) in found.signatures.iter().zip(&placements).enumerate() {
+                let mut report = SignatureReport {
+                    role: placement.role().clone(),
+                    origin: origin == Some(i),
+                    pos: sig.pos(),
+                    algorithm: None,
+                    signer: None,
+                    chain: ChainStatus::Unknown,
+                    references: sig
+                        .references
+                        .iter()
+                        .map(|r| r.uri.clone().unwrap_or_default())
+                        .collect(),
+                    signed: Vec::new(),
+                    value: Vec::new(),
+                    stage: Stage::NotReached,
+                    result: Ok(()),
+                };
+                match self.before_crypto(&found, sig, placement, &mut report, gate) {
+                    Ok(p) => prepared.push(Some(p)),
+                    Err(e) if fail_fast => return Err(e),
+                    Err(e) => {
+                        report.stage = Stage::BeforeCryptography;
+                        report.result = Err(e);
+                        prepared.push(None);
+                    }
+                }
                 reports.push(report);
-                targets.push(t);
             }
-            let required = self.profile.check_required(&roles, &targets);
-            (reports, required)
+            let judged: Vec<(usize, Vec<&IdElement<'_>>)> = prepared
+                .iter()
+                .enumerate()
+                .filter_map(|(i, p)| {
+                    let p = p.as_ref()?;
+                    let ts = p
+                        .targets
+                        .iter()
+                        .flatten()
+                        .map(|&(_, e)| &found.elements[e])
+                        .collect();
+                    Some((i, ts))
+                })
+                .collect();
+            let required =
+                self.profile
+                    .check_required(&found.signatures, &placements, origin, &judged);
+            let required = match required {
+                Err(e) if fail_fast => return Err(e),
+                r => r,
+            };
+
+            // Each SignatureValue, then the References' digests.
+            for i in 0..reports.len() {
+                let Some(p) = &prepared[i] else { continue };
+                let sig = &found.signatures[i];
+                match self.signature_value(text, sig, p) {
+                    Ok(value) => reports[i].value = value,
+                    Err(e) => {
+                        if fail_fast {
+                            return Err(e);
+                        }
+                        reports[i].stage = Stage::SignatureValue;
+                        reports[i].result = Err(e);
+                        prepared[i] = None;
+                    }
+                }
+            }
+            for i in 0..reports.len() {
+                let Some(p) = prepared[i].take() else {
+                    continue;
+                };
+                let sig = &found.signatures[i];
+                let report = &mut reports[i];
+                match self.digests(text, &found, sig, &p) {
+                    Ok(()) => {
+                        report.stage = Stage::Done;
+                        for &(id, e) in p.targets.iter().flatten() {
+                            let t = &found.elements[e];
+                            let this = t.this();
+                            report.signed.push(SignedElement {
+                                id: id.to_string(),
+                                ns: this.ns.to_string(),
+                                local: this.local.to_string(),
+                                pos: this.pos,
+                                end: t.end,
+                            });
+                        }
+                    }
+                    Err(e) if fail_fast => return Err(e),
+                    Err(e) => {
+                        report.stage = Stage::Digest;
+                        report.result = Err(e);
+                    }
+                }
+            }
+            (reports, required, tolerated)
         };
         Ok(Report {
             profile: self.profile,
             signatures,
             required,
+            tolerated_duplicate_ids: tolerated,
             doc,
         })
     }
 
-    fn one<'s>(
-        &self,
-        doc: &str,
-        found: &'s Scan<'_>,
-        sig: &Signature<'_>,
-        role: Role,
-    ) -> (SignatureReport, Vec<&'s IdElement<'s>>) {
-        let mut report = SignatureReport {
-            role,
-            pos: sig.pos(),
-            algorithm: None,
-            signer: None,
-            chain: ChainStatus::Unknown,
-            references: sig
-                .references
-                .iter()
-                .map(|r| r.uri.clone().unwrap_or_default())
-                .collect(),
-            signed: Vec::new(),
-            result: Ok(()),
-        };
-        let mut targets = Vec::new();
-        report.result = self.judge(doc, found, sig, &mut report, &mut targets);
-        (report, targets)
+    /// The total the References would canonicalize, from the spans the scan found, against
+    /// `digest_budget` × the message size. Whole-document References count the message.
+    fn check_budget(&self, doc: &str, found: &Scan<'_>) -> Result<(), SigError> {
+        let size = doc.len() as u64;
+        let budget = size.saturating_mul(self.limits_policy.digest_budget as u64);
+        let mut needed: u64 = 0;
+        for r in found.signatures.iter().flat_map(|s| &s.references) {
+            let span = match r.uri.as_deref().and_then(|u| u.strip_prefix('#')) {
+                Some(id) => match found.named(id) {
+                    Named::One(e) => (e.end - e.this().pos) as u64,
+                    // Refused for their own reasons, before any digest.
+                    Named::Several(_) | Named::Nothing => 0,
+                },
+                None if r.uri.as_deref() == Some("") => size,
+                None => 0,
+            };
+            needed = needed.saturating_add(span);
+        }
+        if needed > budget {
+            return Err(SigError::DigestBudgetExceeded { needed, budget });
+        }
+        Ok(())
     }
 
-    fn judge<'s>(
+    fn before_crypto<'s>(
         &self,
-        doc: &str,
         found: &'s Scan<'_>,
-        sig: &Signature<'_>,
+        sig: &'s Signature<'_>,
+        placement: &Placement,
         report: &mut SignatureReport,
-        targets: &mut Vec<&'s IdElement<'s>>,
-    ) -> Result<(), SigError> {
+        gate: Option<&dyn SignerGate>,
+    ) -> Result<Prepared<'s>, SigError> {
         let pos = sig.pos();
         let missing = |what: &str| SigError::Malformed {
             pos,
             what: format!("no {what}"),
         };
-        let si_pos = sig.signed_info_pos.ok_or_else(|| missing("SignedInfo"))?;
+        sig.signed_info_pos.ok_or_else(|| missing("SignedInfo"))?;
         let c14n_uri = sig
             .c14n_method
             .as_deref()
@@ -298,14 +575,15 @@ impl Verifier {
             .signature_method
             .as_deref()
             .ok_or_else(|| missing("SignatureMethod"))?;
-        let value = sig
-            .signature_value
+        sig.signature_value
             .as_deref()
             .ok_or_else(|| missing("SignatureValue"))?;
         if sig.references.is_empty() {
             return Err(missing("Reference"));
         }
 
+        // Algorithms against policy: an unsupported transform or digest is named as such, not
+        // reported as a failed signature.
         let alg = SignatureAlg::from_uri(method)?;
         self.policy.check_signature(alg)?;
         report.algorithm = Some(alg);
@@ -313,82 +591,35 @@ impl Verifier {
             Algorithm::from_uri(c14n_uri).ok_or_else(|| SigError::UnknownAlgorithm {
                 uri: c14n_uri.to_string(),
             })?;
-
-        // The signer: a certificate in KeyInfo, or the token a SecurityTokenReference names.
-        let cert = self.certificate(found, sig)?;
-        report.signer = Some(cert.clone());
-
-        // Placement first: a signature over the wrong element is refused whatever its math.
-        for r in &sig.references {
-            let target = resolve(found, r)?;
-            if let Some(t) = target {
-                self.profile.check_target(&report.role, sig, t)?;
-                targets.push(t);
-            }
-        }
-
-        // Every Reference's algorithms against policy before any cryptography: an unsupported
-        // transform or digest is named as such, not reported as a failed signature.
         let plans = sig
             .references
             .iter()
             .map(|r| self.plan(r))
             .collect::<Result<Vec<_>, _>>()?;
 
-        // SignedInfo → SignatureValue, canonicalized out of an excerpt: the Signature with its
-        // ancestors' start tags, not a second read of the whole message.
-        let ex = Excerpt::new(doc, &sig.path, si_pos, sig.signed_info_end);
-        let mut opts = Options::new(c14n)
-            .with_comments(with_comments)
-            .subset_at(ex.map(si_pos))
-            .stop_after_subset(true)
-            .limits(self.limits.clone());
-        if let Some(list) = &sig.c14n_prefixes {
-            opts = opts.inclusive_prefixes(list);
-        }
-        let mut sink = HashSink(Hasher::new(alg.digest()));
-        canonicalize_prepared(&ex.text, &opts, &mut sink)?;
-        let digest = sink.0.finalize();
-        let sig_bytes = decode_b64(value).map_err(|what| SigError::Malformed { pos, what })?;
-        match cert.public_key().verify_prehashed(alg, &digest, &sig_bytes) {
-            Ok(()) => {}
-            Err(rsmev_crypto::CryptoError::SignatureMismatch) => {
-                // Name the commonest cause precisely: a message pretty-printed after signing.
-                // Only the failure path pays for this second look.
-                let mut canon = Vec::new();
-                canonicalize_prepared(&ex.text, &opts, &mut canon)?;
-                let compact = strip_inter_element_whitespace(&canon);
-                let reformatted = compact.len() != canon.len()
-                    && cert
-                        .public_key()
-                        .verify_prehashed(alg, &Hasher::digest(alg.digest(), &compact), &sig_bytes)
-                        .is_ok();
-                return Err(if reformatted {
-                    SigError::SignedInfoReformatted
-                } else {
-                    SigError::SignatureValueInvalid
-                });
+        // What it signs, and whether the profile lets it: a signature over the wrong element
+        // is refused whatever its math.
+        let mut targets = Vec::with_capacity(sig.references.len());
+        for r in &sig.references {
+            match resolve(found, r)? {
+                Some((id, e)) => {
+                    self.profile
+                        .check_target(placement, sig, &found.elements[e])?;
+                    targets.push(Some((id, e)));
+                }
+                None => {
+                    self.profile.check_whole_document(sig)?;
+                    targets.push(None);
+                }
             }
-            Err(other) => return Err(SigError::Crypto(other)),
         }
 
-        // Every Reference.
-        for (r, plan) in sig.references.iter().zip(plans) {
-            self.reference(doc, found, sig, r, plan)?;
-        }
-        for t in targets.iter() {
-            let this = t.this();
-            report.signed.push(SignedElement {
-                id: t.id.clone(),
-                ns: this.ns.to_string(),
-                local: this.local.to_string(),
-                pos: this.pos,
-                end: t.end,
-            });
-        }
+        // The signer: its certificate, its key against the algorithm and the key policy.
+        let cert = self.certificate(found, sig)?;
+        report.signer = Some(cert.clone());
+        cert.public_key().check_algorithm(alg)?;
+        self.policy.check_key(cert.public_key())?;
 
-        // The certificate path, last: the cryptography is judged against the certificate the
-        // message carries whatever its standing, so a report says both.
         match &self.trust {
             Trust::EmbeddedOnly => report.chain = ChainStatus::NotChecked,
             Trust::Store(store) => {
@@ -409,6 +640,88 @@ impl Verifier {
                 }
             }
         }
+
+        if let Some(gate) = gate {
+            let who = SignerInfo {
+                role: &report.role,
+                origin: report.origin,
+                certificate: &cert,
+            };
+            gate.admit(&who).map_err(|r| SigError::SignerRefused {
+                code: r.code,
+                reason: r.reason,
+            })?;
+        }
+        Ok(Prepared {
+            alg,
+            c14n,
+            with_comments,
+            cert,
+            plans,
+            targets,
+        })
+    }
+
+    /// SignedInfo → SignatureValue, canonicalized out of an excerpt: the Signature with its
+    /// ancestors' start tags, not a second read of the whole message.
+    fn signature_value(
+        &self,
+        doc: &str,
+        sig: &Signature<'_>,
+        p: &Prepared<'_>,
+    ) -> Result<Vec<u8>, SigError> {
+        let pos = sig.pos();
+        let si_pos = sig.signed_info_pos.expect("checked before");
+        let value = sig.signature_value.as_deref().expect("checked before");
+        let alg = p.alg;
+        let ex = Excerpt::new(doc, &sig.path, si_pos, sig.signed_info_end);
+        let mut opts = Options::new(p.c14n)
+            .with_comments(p.with_comments)
+            .subset_at(ex.map(si_pos))
+            .stop_after_subset(true)
+            .limits(self.limits.clone());
+        if let Some(list) = &sig.c14n_prefixes {
+            opts = opts.inclusive_prefixes(list);
+        }
+        let mut sink = HashSink(Hasher::new(alg.digest()));
+        canonicalize_prepared(&ex.text, &opts, &mut sink)?;
+        let digest = sink.0.finalize();
+        let sig_bytes = decode_b64(value).map_err(|what| SigError::Malformed { pos, what })?;
+        let key = p.cert.public_key();
+        match key.verify_prehashed(alg, &digest, &sig_bytes) {
+            Ok(()) => Ok(sig_bytes),
+            Err(rsmev_crypto::CryptoError::SignatureMismatch) => {
+                // Name the commonest cause precisely: a message pretty-printed after signing.
+                // Only the failure path pays for this second look.
+                let mut canon = Vec::new();
+                canonicalize_prepared(&ex.text, &opts, &mut canon)?;
+                let compact = strip_inter_element_whitespace(&canon);
+                let reformatted = compact.len() != canon.len()
+                    && key
+                        .verify_prehashed(alg, &Hasher::digest(alg.digest(), &compact), &sig_bytes)
+                        .is_ok();
+                Err(if reformatted {
+                    SigError::SignedInfoReformatted
+                } else {
+                    SigError::SignatureValueInvalid
+                })
+            }
+            Err(other) => Err(SigError::Crypto(other)),
+        }
+    }
+
+    /// Every Reference's digest.
+    fn digests(
+        &self,
+        doc: &str,
+        found: &Scan<'_>,
+        sig: &Signature<'_>,
+        p: &Prepared<'_>,
+    ) -> Result<(), SigError> {
+        for ((r, plan), target) in sig.references.iter().zip(&p.plans).zip(&p.targets) {
+            let target = target.map(|(_, e)| (e, &found.elements[e]));
+            self.reference(doc, found, sig, r, plan, target)?;
+        }
         Ok(())
     }
 
@@ -421,11 +734,19 @@ impl Verifier {
             return Ok(self.cache.get_or_parse_base64(b64)?);
         }
         if let Some(uri) = sig.key_info.token_refs.first() {
-            let token = uri
-                .strip_prefix('#')
-                .and_then(|id| found.ids.get(id))
-                .and_then(|e| e.token.as_deref())
-                .ok_or_else(|| SigError::TokenNotFound { uri: uri.clone() })?;
+            let not_found = || SigError::TokenNotFound { uri: uri.clone() };
+            let id = uri.strip_prefix('#').ok_or_else(not_found)?;
+            let token = match found.named(id) {
+                Named::One(e) => e.token.as_deref().ok_or_else(not_found)?,
+                Named::Several(count) => {
+                    return Err(SigError::DuplicateId {
+                        id: id.to_string(),
+                        count,
+                        why: "a SecurityTokenReference names it",
+                    });
+                }
+                Named::Nothing => return Err(not_found()),
+            };
             return Ok(self.cache.get_or_parse_base64(token)?);
         }
         Err(SigError::NoCertificate)
@@ -461,7 +782,8 @@ impl Verifier {
         found: &Scan<'_>,
         sig: &Signature<'_>,
         r: &Reference,
-        plan: Plan,
+        plan: &Plan,
+        target: Option<(usize, &IdElement<'_>)>,
     ) -> Result<(), SigError> {
         let uri = r.uri.as_deref().unwrap_or_default();
         let expected = r.digest_value.as_deref().unwrap_or_default();
@@ -470,8 +792,8 @@ impl Verifier {
             chain,
         } = plan;
 
-        // The scan read the whole message and refused duplicate Ids: later passes may stop
-        // at the end of what they canonicalize.
+        // The scan read the whole message and the verifier checked the Ids it references:
+        // later passes may stop at the end of what they canonicalize.
         let mut opts = Options::new(chain.c14n)
             .smev_transform(chain.smev)
             .stop_after_subset(true)
@@ -479,11 +801,10 @@ impl Verifier {
         if let Some(list) = &chain.prefixes {
             opts = opts.inclusive_prefixes(list);
         }
-        let target = resolve(found, r)?;
-        let mut sink = HashSink(Hasher::new(dalg));
+        let mut sink = HashSink(Hasher::new(*dalg));
         // Exclusive C14N of an element that holds no signature this reference excludes:
         // the scan may already have made that form.
-        let tappable = target.filter(|t| {
+        let tappable = target.filter(|(_, t)| {
             chain.c14n == Algorithm::Exclusive
                 && chain.prefixes.is_none()
                 && !(chain.enveloped && (t.this().pos..t.end).contains(&sig.pos()))
@@ -493,14 +814,14 @@ impl Verifier {
             self.hint.store(hint, Ordering::Relaxed);
         }
         let tapped = tappable
-            .and_then(|t| found.taps.get(&t.id))
+            .and_then(|(e, _)| found.taps.get(&e))
             .filter(|tap| tap.smev == chain.smev);
         match target {
             Some(_) if tapped.is_some() => {
                 sink.0.update(&tapped.expect("checked").bytes);
             }
             // By Id: the element's excerpt holds all its canonical form depends on.
-            Some(t) => {
+            Some((_, t)) => {
                 let (this, ancestors) = t.path.split_last().expect("a path ends at its element");
                 let ex = Excerpt::new(doc, ancestors, this.pos, t.end);
                 opts = opts.subset_at(ex.map(t.this().pos));
@@ -524,7 +845,7 @@ impl Verifier {
         // The signature inside what it signs, with no enveloped transform: name that exactly,
         // it is the commonest interop mistake (smev-protocol.md §1.1, ЭП-СП in AppData).
         let inside = match target {
-            Some(t) => sig.path.iter().any(|f| f.node == t.this().node),
+            Some((_, t)) => sig.path.iter().any(|f| f.node == t.this().node),
             None => true,
         };
         if inside && !chain.enveloped {
@@ -537,6 +858,71 @@ impl Verifier {
             })
         }
     }
+}
+
+/// The Ids a message may carry twice. Every Id a Reference or a SecurityTokenReference names
+/// must be carried by exactly one element, and so must every Id inside what a Reference
+/// covers — outside `ds:Signature` elements, whose Ids mean something only to a Reference
+/// (and those are held to the first rule). Any other duplicate is tolerated and counted:
+/// CryptoPro JCP gives every `ds:Signature` the Id `sigID`, so a SMEV 3 message with a personal
+/// signature carries it twice.
+fn check_ids(doc: &str, found: &Scan<'_>) -> Result<usize, SigError> {
+    let mut duplicates = found.duplicates().peekable();
+    if duplicates.peek().is_none() {
+        return Ok(0);
+    }
+    let named = found.signatures.iter().flat_map(|s| {
+        let refs = s
+            .references
+            .iter()
+            .filter_map(|r| r.uri.as_deref()?.strip_prefix('#'));
+        let tokens = s
+            .key_info
+            .token_refs
+            .iter()
+            .filter_map(|u| u.strip_prefix('#'));
+        refs.chain(tokens)
+    });
+    for id in named {
+        if let Named::Several(count) = found.named(id) {
+            return Err(SigError::DuplicateId {
+                id: id.to_string(),
+                count,
+                why: "a signature references it",
+            });
+        }
+    }
+    // What the References cover, as byte spans of the message.
+    let mut spans: Vec<(usize, usize)> = Vec::new();
+    for r in found.signatures.iter().flat_map(|s| &s.references) {
+        match r.uri.as_deref() {
+            Some("") => spans.push((0, doc.len())),
+            Some(uri) => {
+                if let Some(Named::One(e)) = uri.strip_prefix('#').map(|id| found.named(id)) {
+                    spans.push((e.this().pos, e.end));
+                }
+            }
+            None => {}
+        }
+    }
+    let mut tolerated = 0;
+    for (id, carriers) in duplicates {
+        let signed = carriers.iter().map(|&i| &found.elements[i]).find(|e| {
+            !e.in_signature
+                && spans
+                    .iter()
+                    .any(|&(from, to)| (from..to).contains(&e.this().pos))
+        });
+        if signed.is_some() {
+            return Err(SigError::DuplicateId {
+                id: id.to_string(),
+                count: carriers.len(),
+                why: "signed content carries it",
+            });
+        }
+        tolerated += 1;
+    }
+    Ok(tolerated)
 }
 
 /// An element cut out of the prepared message together with its ancestors' start tags and the
@@ -590,9 +976,10 @@ impl Excerpt {
     }
 }
 
-/// The element a Reference names: `#id` (bare-name XPointer) or `""` (the whole document,
-/// `None`). Anything else — another document, an XPointer expression — is refused.
-fn resolve<'s>(found: &'s Scan<'_>, r: &Reference) -> Result<Option<&'s IdElement<'s>>, SigError> {
+/// The element a Reference names, with the Id it names it by: `#id` (bare-name XPointer) or
+/// `""` (the whole document, `None`). Anything else — another document, an XPointer
+/// expression — is refused.
+fn resolve<'s>(found: &Scan<'_>, r: &'s Reference) -> Result<Option<(&'s str, usize)>, SigError> {
     let uri = r.uri.as_deref().unwrap_or_default();
     if uri.is_empty() {
         // XMLDSig allows omitting URI only when the application knows the data; SMEV never
@@ -610,11 +997,15 @@ fn resolve<'s>(found: &'s Scan<'_>, r: &Reference) -> Result<Option<&'s IdElemen
     if id.starts_with("xpointer(") || id.is_empty() {
         return Err(SigError::UnsupportedReference { uri: uri.into() });
     }
-    found
-        .ids
-        .get(id)
-        .map(Some)
-        .ok_or_else(|| SigError::ReferenceNotFound { id: id.into() })
+    match found.named(id) {
+        Named::One(_) => Ok(found.index_of(id).map(|e| (id, e))),
+        Named::Several(count) => Err(SigError::DuplicateId {
+            id: id.into(),
+            count,
+            why: "a signature references it",
+        }),
+        Named::Nothing => Err(SigError::ReferenceNotFound { id: id.into() }),
+    }
 }
 
 struct Plan {
@@ -739,10 +1130,10 @@ mod tests {
             let Ok(doc) = rsmev_xml::prepare(&bytes, &limits) else {
                 continue;
             };
-            let Ok(found) = scan(&doc, &limits, Speculate::No) else {
+            let Ok(found) = scan(&doc, &limits, &SignaturePolicy::DEFAULT, Speculate::No) else {
                 continue;
             };
-            for e in found.ids.values() {
+            for e in &found.elements {
                 for (alg, comments, smev) in [
                     (Algorithm::C14n10, false, false),
                     (Algorithm::C14n10, true, false),
@@ -768,12 +1159,12 @@ mod tests {
                     match (whole, part) {
                         (Ok(a), Ok(b)) => assert!(
                             a == b,
-                            "{} #{} {alg:?} comments={comments} smev={smev}",
+                            "{} @{} {alg:?} comments={comments} smev={smev}",
                             path.display(),
-                            e.id
+                            e.this().pos
                         ),
                         (Err(_), Err(_)) => {}
-                        (a, b) => panic!("{} #{}: {a:?} vs {b:?}", path.display(), e.id),
+                        (a, b) => panic!("{} @{}: {a:?} vs {b:?}", path.display(), e.this().pos),
                     }
                     checked += 1;
                 }
@@ -799,16 +1190,22 @@ mod tests {
                     (Speculate::Exclusive, false),
                     (Speculate::ExclusiveSmev, true),
                 ] {
-                    let Ok(found) = scan(&doc, &limits, spec) else {
+                    let Ok(found) = scan(&doc, &limits, &SignaturePolicy::DEFAULT, spec) else {
                         continue;
                     };
-                    for (id, tap) in &found.taps {
+                    for (&element, tap) in &found.taps {
                         assert_eq!(tap.smev, smev);
+                        let e = &found.elements[element];
                         let opts = Options::new(Algorithm::Exclusive)
                             .smev_transform(smev)
-                            .subset(id.as_str());
+                            .subset_at(e.this().pos);
                         let want = rsmev_c14n::canonicalize_to_vec(doc.as_bytes(), &opts).unwrap();
-                        assert!(want == tap.bytes, "{} #{id} smev={smev}", path.display());
+                        assert!(
+                            want == tap.bytes,
+                            "{} @{} smev={smev}",
+                            path.display(),
+                            e.this().pos
+                        );
                         checked += 1;
                     }
                 }

@@ -86,7 +86,9 @@ fn moved_id_element() {
     assert_eq!(err.fault_code(), FaultCode::SignedElementMismatch);
 }
 
-/// A second element with the signed Id: refused outright, never "the first one wins".
+/// A second element with the signed Id: refused outright, never "the first one wins" — the
+/// whole message, before any signature is checked (a duplicate the References do not need is
+/// tolerated: `ids.rs`).
 #[test]
 fn duplicated_id_element() {
     let doc = signed_by("participant-rsa");
@@ -96,7 +98,13 @@ fn duplicated_id_element() {
         &format!("<soap:Header>{copy}</soap:Header>"),
     );
     let err = refuse(&verifier("trust-rsa"), &doc);
-    assert!(matches!(err, SigError::Xml(_)), "{err}");
+    assert!(
+        matches!(&err, SigError::DuplicateId { id, count: 2, .. } if id == "SIGNED_BY_CONSUMER"),
+        "{err}"
+    );
+    assert_eq!(err.fault_code(), FaultCode::DuplicateId);
+    // A report says the same: the message is refused as a whole.
+    let err = verifier("trust-rsa").check(doc.as_bytes()).unwrap_err();
     assert_eq!(err.fault_code(), FaultCode::DuplicateId);
 }
 

@@ -35,12 +35,23 @@ pub fn new_message_id() -> String {
 /// — the gateway refuses a MessageID it has seen, or one made long ago.
 pub fn sign_with(name: &str, doc: &str, profile: Profile) -> Vec<u8> {
     let (signer, cert) = key(name);
-    let doc = doc.replace(TEMPLATE_MESSAGE_ID, &new_message_id());
+    let doc = fresh(&doc.replace(TEMPLATE_MESSAGE_ID, &new_message_id()));
     rsmev_signature::sign(
         doc.as_bytes(),
         &SignOptions::new(profile, &signer, cert.der()),
     )
     .unwrap()
+}
+
+/// The templates' message time (`smev:Message/Date`, selector `Timestamp`), made now: the
+/// gateway refuses messages made long ago.
+pub const TEMPLATE_TIME: &str = "2026-12-01T10:00:00";
+
+pub fn fresh(doc: &str) -> String {
+    doc.replace(
+        TEMPLATE_TIME,
+        &rsmev_registry::time::format_utc(std::time::SystemTime::now()),
+    )
 }
 
 /// SMEV 3: signed as a participant's information system does.

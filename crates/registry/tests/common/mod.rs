@@ -95,6 +95,11 @@ pub fn smev3_exchange(env: Environment) -> Exchange {
         sender_code: None,
         recipient_code: None,
         oktmo: None,
+        timestamp: None,
+        reference_message_id: None,
+        to: None,
+        request_id_ref: None,
+        ack: None,
     }
 }
 
@@ -125,6 +130,11 @@ pub fn smev2_exchange(env: Environment, recipient: Option<&str>, oktmo: Option<&
         sender_code: Some("MFC440001".into()),
         recipient_code: recipient.map(str::to_string),
         oktmo: oktmo.map(str::to_string),
+        timestamp: None,
+        reference_message_id: None,
+        to: None,
+        request_id_ref: None,
+        ack: None,
     }
 }
 
