@@ -598,7 +598,7 @@ impl<'v> Extractor<'v> {
             }
             Some(Mode::Smev2 { .. }) => {
                 // Not SMEV 2 at all unless the operation's first element is `smev:Message`.
-                if !self.seen.message && !(t.local == "Message" && is_smev2(&t.ns)) {
+                if !(self.seen.message || t.local == "Message" && is_smev2(&t.ns)) {
                     return Err(EnvelopeError::NotSmev);
                 }
                 if !is_smev2(&t.ns) {
