@@ -14,6 +14,7 @@ use crate::config::{
     RawCertificate, RawConfig, RawEndpoints, RawEnvironment, RawLevel, RawMode, RawService,
 };
 use crate::error::{ConfigError, ConfigErrorKind};
+use crate::ident;
 use crate::model::{
     ENVIRONMENTS, Federal, Grant, InformationSystem, Level, Mode, Node, Participant, Passport,
     RegisteredCertificate, Route, Service, Upstream, env_index, hex,
@@ -68,34 +69,25 @@ fn unique(names: &mut Names, value: &str, at: String, index: usize) -> Result<()
     }
 }
 
-/// A name, code or mnemonic: non-empty, no whitespace or control characters. These are
-/// compared byte for byte with what messages carry, so a stray space would never match.
-fn token(at: &str, value: &str) -> Result<()> {
-    if value.is_empty() {
-        return invalid(at, "must not be empty");
-    }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return invalid(
-            at,
-            format!("{value:?} contains whitespace or a control character"),
-        );
-    }
-    Ok(())
-}
+/// Identifiers whose alphabet has both letter cases, by their ASCII lower-case form → (the
+/// identifier as written, where). Exact uniqueness is [`Names`]' job; this refuses the pair
+/// that differs only by case, which a reader takes for one name and the lookup for two.
+type Folded = HashMap<String, (String, String)>;
 
-/// Human-readable text: anything but empty (or blank).
-fn text(at: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
-        return invalid(at, "must not be empty");
+fn unique_ignoring_case(folded: &mut Folded, value: &str, at: &str) -> Result<()> {
+    match folded.entry(value.to_ascii_lowercase()) {
+        Entry::Occupied(first) if first.get().0 != value => fail(ConfigErrorKind::CaseVariant {
+            at: at.into(),
+            value: value.into(),
+            other: first.get().0.clone(),
+            first: first.get().1.clone(),
+        }),
+        Entry::Occupied(_) => Ok(()),
+        Entry::Vacant(slot) => {
+            slot.insert((value.into(), at.into()));
+            Ok(())
+        }
     }
-    Ok(())
-}
-
-fn digits(at: &str, value: &str, lengths: &[usize], what: &str) -> Result<()> {
-    if !lengths.contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return invalid(at, format!("{value:?} is not {what}"));
-    }
-    Ok(())
 }
 
 fn timeout(at: &str, ms: u64) -> Result<Duration> {
@@ -274,8 +266,8 @@ pub(crate) fn build(
         seen: HashMap::new(),
     };
 
-    token("node.code", &raw.node.code)?;
-    text("node.name", &raw.node.name)?;
+    ident::check("node.code", &raw.node.code, &ident::NODE_CODE)?;
+    ident::check_name("node.name", &raw.node.name)?;
     let node = Node {
         code: raw.node.code,
         name: raw.node.name,
@@ -302,24 +294,15 @@ pub(crate) fn build(
     let mut systems = Vec::new();
     let mut participant_ids = Names::new();
     let mut system_ids = Names::new();
+    let mut system_folded = Folded::new();
     let mut by_certificate = HashMap::new();
     for (p, rp) in raw.participants.into_iter().enumerate() {
         let at = format!("participants[{p}]");
-        token(&format!("{at}.id"), &rp.id)?;
+        ident::check(&format!("{at}.id"), &rp.id, &ident::PARTICIPANT_ID)?;
         unique(&mut participant_ids, &rp.id, format!("{at}.id"), p)?;
-        text(&format!("{at}.name"), &rp.name)?;
-        digits(
-            &format!("{at}.ogrn"),
-            &rp.ogrn,
-            &[13, 15],
-            "an OGRN (13 digits, 15 for an individual entrepreneur)",
-        )?;
-        digits(
-            &format!("{at}.region"),
-            &rp.region,
-            &[2, 3],
-            "a region code (2 or 3 digits)",
-        )?;
+        ident::check_name(&format!("{at}.name"), &rp.name)?;
+        ident::check_ogrn(&format!("{at}.ogrn"), &rp.ogrn)?;
+        ident::check(&format!("{at}.region"), &rp.region, &ident::REGION)?;
         let mut participant = Participant {
             id: rp.id,
             name: rp.name,
@@ -330,14 +313,11 @@ pub(crate) fn build(
         for (s, rs) in rp.systems.into_iter().enumerate() {
             let at = format!("{at}.systems[{s}]");
             let index = systems.len();
-            token(&format!("{at}.mnemonic"), &rs.mnemonic)?;
-            unique(
-                &mut system_ids,
-                &rs.mnemonic,
-                format!("{at}.mnemonic"),
-                index,
-            )?;
-            text(&format!("{at}.name"), &rs.name)?;
+            let mnemonic_at = format!("{at}.mnemonic");
+            ident::check(&mnemonic_at, &rs.mnemonic, &ident::SYSTEM_MNEMONIC)?;
+            unique(&mut system_ids, &rs.mnemonic, mnemonic_at.clone(), index)?;
+            unique_ignoring_case(&mut system_folded, &rs.mnemonic, &mnemonic_at)?;
+            ident::check_name(&format!("{at}.name"), &rs.name)?;
             let mut certificates = Vec::new();
             for (c, rc) in rs.certificates.iter().enumerate() {
                 let cert = b.certificate(format!("{at}.certificates[{c}]"), rc)?;
@@ -372,6 +352,7 @@ pub(crate) fn build(
     let mut request_ns: HashMap<String, NamespaceServices> = HashMap::new();
     let mut response_ns: HashMap<String, Vec<usize>> = HashMap::new();
     let mut smev2 = Names::new();
+    let mut smev2_folded = Folded::new();
     for (i, rs) in raw.services.into_iter().enumerate() {
         let service = service(
             i,
@@ -380,7 +361,7 @@ pub(crate) fn build(
             &federal,
             &mut sids,
             &mut request_ns,
-            &mut smev2,
+            (&mut smev2, &mut smev2_folded),
         )?;
         let response = service
             .response_namespace
@@ -456,15 +437,14 @@ pub(crate) fn build(
             );
         }
         if let Some(recipient) = &rr.recipient {
-            token(&format!("{at}.recipient"), recipient)?;
+            ident::check(
+                &format!("{at}.recipient"),
+                recipient,
+                &ident::RECIPIENT_CODE,
+            )?;
         }
-        if let Some(oktmo) = &rr.oktmo
-            && (oktmo.is_empty() || oktmo.len() > 11 || !oktmo.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return invalid(
-                format!("{at}.oktmo"),
-                format!("{oktmo:?} is not an OKTMO code or prefix (1 to 11 digits)"),
-            );
+        if let Some(oktmo) = &rr.oktmo {
+            ident::check(&format!("{at}.oktmo"), oktmo, &ident::OKTMO)?;
         }
         let envs = match &rr.environments {
             Some(list) => environments(&format!("{at}.environments"), list)?,
@@ -537,12 +517,12 @@ fn service(
     federal: &Federal,
     sids: &mut Names,
     request_ns: &mut HashMap<String, NamespaceServices>,
-    smev2: &mut Names,
+    (smev2, smev2_folded): (&mut Names, &mut Folded),
 ) -> Result<Service> {
     let at = format!("services[{i}]");
-    token(&format!("{at}.sid"), &rs.sid)?;
+    ident::check_sid(&format!("{at}.sid"), &rs.sid)?;
     unique(sids, &rs.sid, format!("{at}.sid"), i)?;
-    text(&format!("{at}.name"), &rs.name)?;
+    ident::check_name(&format!("{at}.name"), &rs.name)?;
     let Some(&(owner, _)) = participants.get(&rs.owner) else {
         return dangling(format!("{at}.owner"), &rs.owner, "participant");
     };
@@ -565,13 +545,21 @@ fn service(
     }
     for (key, value) in [
         ("request_namespace", &rs.request_namespace),
-        ("request_element", &rs.request_element),
         ("response_namespace", &rs.response_namespace),
-        ("smev2_mnemonic", &rs.smev2_mnemonic),
     ] {
         if let Some(v) = value {
-            token(&format!("{at}.{key}"), v)?;
+            ident::check(&format!("{at}.{key}"), v, &ident::NAMESPACE)?;
         }
+    }
+    if let Some(element) = &rs.request_element {
+        ident::check_element(&format!("{at}.request_element"), element)?;
+    }
+    if let Some(mnemonic) = &rs.smev2_mnemonic {
+        ident::check(
+            &format!("{at}.smev2_mnemonic"),
+            mnemonic,
+            &ident::SERVICE_MNEMONIC,
+        )?;
     }
     if let Some(ns) = &rs.request_namespace {
         let entry = request_ns.entry(ns.clone()).or_default();
@@ -602,7 +590,9 @@ fn service(
         );
     }
     if let Some(mnemonic) = &rs.smev2_mnemonic {
-        unique(smev2, mnemonic, format!("{at}.smev2_mnemonic"), i)?;
+        let mnemonic_at = format!("{at}.smev2_mnemonic");
+        unique(smev2, mnemonic, mnemonic_at.clone(), i)?;
+        unique_ignoring_case(smev2_folded, mnemonic, &mnemonic_at)?;
     }
 
     let upstream = match (level, &rs.endpoints) {

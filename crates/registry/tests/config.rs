@@ -22,6 +22,8 @@ fn kind_name(kind: &ConfigErrorKind) -> &'static str {
         ConfigErrorKind::WindowInverted { .. } => "WindowInverted",
         ConfigErrorKind::Certificate { .. } => "Certificate",
         ConfigErrorKind::SharedCertificate { .. } => "SharedCertificate",
+        ConfigErrorKind::BadCharacter { .. } => "BadCharacter",
+        ConfigErrorKind::CaseVariant { .. } => "CaseVariant",
         ConfigErrorKind::Invalid { .. } => "Invalid",
         _ => "unknown kind",
     }
