@@ -21,7 +21,7 @@ use crate::model::{
 };
 use crate::snapshot::{Index, NamespaceServices, Snapshot};
 use crate::time::{format_utc, parse_utc};
-use crate::url::check_endpoint;
+use crate::url::parse_endpoint;
 
 /// A certificate file larger than this is not a certificate.
 pub const MAX_CERTIFICATE_FILE: u64 = 1024 * 1024;
@@ -112,9 +112,10 @@ fn timestamp(at: String, value: Option<&String>) -> Result<Option<SystemTime>> {
 }
 
 fn endpoint(at: String, url: &str, timeout: Duration) -> Result<Upstream> {
-    match check_endpoint(url) {
-        Ok(()) => Ok(Upstream {
+    match parse_endpoint(url) {
+        Ok(uri) => Ok(Upstream {
             url: url.to_string(),
+            uri,
             timeout,
         }),
         Err(why) => fail(ConfigErrorKind::BadUrl {
@@ -613,6 +614,7 @@ fn service(
         (Level::Federal, None) => federal.upstream.clone().map(|u| {
             u.map(|u| Upstream {
                 url: u.url,
+                uri: u.uri,
                 timeout,
             })
         }),

@@ -56,16 +56,25 @@ impl Federal {
     }
 }
 
-/// Where an exchange goes next, and how long to wait for it.
+/// Where an exchange goes next, and how long to wait for it. The URL is checked and parsed
+/// once, at load: the relay takes [`Upstream::uri`] as it is, so a request never fails on a
+/// URL the registry accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upstream {
     pub(crate) url: String,
+    pub(crate) uri: http::Uri,
     pub(crate) timeout: Duration,
 }
 
 impl Upstream {
+    /// The endpoint as written in the registry (for logs and the journal).
     pub fn url(&self) -> &str {
         &self.url
+    }
+    /// The endpoint parsed: `http` or `https`, a host, an optional port, a path (`/` when the
+    /// registry gave none) and an optional query.
+    pub fn uri(&self) -> &http::Uri {
+        &self.uri
     }
     pub fn timeout(&self) -> Duration {
         self.timeout

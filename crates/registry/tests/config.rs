@@ -77,6 +77,32 @@ fn the_test_registry_loads_whole() {
     assert_eq!(up.url(), "https://smev3-n0.example/ws");
     assert_eq!(up.timeout(), Duration::from_millis(15_000));
 
+    // Every upstream is parsed once, at load, into the URI the relay sends to.
+    assert_eq!(
+        up.uri(),
+        s.federal().upstream(Environment::Prod).unwrap().uri()
+    );
+    assert_eq!(up.uri().scheme_str(), Some("https"));
+    assert_eq!(up.uri().host(), Some("smev3-n0.example"));
+    assert_eq!(up.uri().path(), "/ws");
+    let test = gibdd.upstream(Environment::Test).unwrap().uri();
+    assert_eq!(
+        (test.host(), test.port_u16(), test.path()),
+        (Some("127.0.0.1"), Some(9001), "/gibdd")
+    );
+    let routes: Vec<_> = s
+        .routes_of(gibdd)
+        .map(|r| r.upstream().unwrap().uri().to_string())
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            "http://127.0.0.1:9002/gibdd-sharya",
+            "http://127.0.0.1:9004/gibdd-kostroma",
+            "http://127.0.0.1:9005/gibdd-region-test"
+        ]
+    );
+
     // Lookups by the keys messages carry.
     let by_root = s.service_by_key(&ServiceKey::Smev3Root {
         namespace: BREACH_NS.into(),
