@@ -29,6 +29,9 @@ pub const MAX_CERTIFICATE_FILE: u64 = 1024 * 1024;
 const DEFAULT_FEDERAL_TIMEOUT_MS: u64 = 30_000;
 /// Timeouts above an hour are a unit mistake (seconds written as milliseconds the other way).
 const MAX_TIMEOUT_MS: u64 = 3_600_000;
+/// Bounds of a `max_in_flight`: zero would refuse every exchange, and beyond a million the
+/// number bounds nothing a process can hold.
+const MAX_IN_FLIGHT: u64 = 1_000_000;
 
 type Result<T> = std::result::Result<T, ConfigError>;
 
@@ -95,6 +98,16 @@ fn timeout(at: &str, ms: u64) -> Result<Duration> {
         return invalid(at, format!("{ms} is not 1..={MAX_TIMEOUT_MS} milliseconds"));
     }
     Ok(Duration::from_millis(ms))
+}
+
+fn in_flight(at: &str, value: Option<u64>) -> Result<Option<u32>> {
+    let Some(n) = value else {
+        return Ok(None);
+    };
+    match u32::try_from(n) {
+        Ok(n) if (1..=MAX_IN_FLIGHT).contains(&u64::from(n)) => Ok(Some(n)),
+        _ => invalid(at, format!("{n} is not 1..={MAX_IN_FLIGHT} exchanges")),
+    }
 }
 
 fn timestamp(at: String, value: Option<&String>) -> Result<Option<SystemTime>> {
@@ -289,6 +302,7 @@ pub(crate) fn build(
     let federal = Federal {
         certificates: federal_certificates,
         upstream: federal_upstream,
+        max_in_flight: in_flight("federal.max_in_flight", raw.federal.max_in_flight)?,
     };
 
     let mut participants = Vec::new();
@@ -528,6 +542,7 @@ fn service(
         return dangling(format!("{at}.owner"), &rs.owner, "participant");
     };
     let timeout = timeout(&format!("{at}.timeout_ms"), rs.timeout_ms)?;
+    let max_in_flight = in_flight(&format!("{at}.max_in_flight"), rs.max_in_flight)?;
     let level = match rs.level {
         RawLevel::Regional => Level::Regional,
         RawLevel::Federal => Level::Federal,
@@ -636,6 +651,7 @@ fn service(
         response_namespace: rs.response_namespace,
         smev2_mnemonic: rs.smev2_mnemonic,
         timeout,
+        max_in_flight,
         open_to_all: rs.open_to_all,
         passport,
         upstream,

@@ -44,11 +44,17 @@ impl Node {
 pub struct Federal {
     pub(crate) certificates: Vec<RegisteredCertificate>,
     pub(crate) upstream: [Option<Upstream>; 2],
+    pub(crate) max_in_flight: Option<u32>,
 }
 
 impl Federal {
     pub fn certificates(&self) -> &[RegisteredCertificate] {
         &self.certificates
+    }
+    /// `federal.max_in_flight`: how many exchanges may wait on federal SMEV at once, when the
+    /// registry bounds it; `None` leaves the bound to the gateway's default share.
+    pub fn max_in_flight(&self) -> Option<u32> {
+        self.max_in_flight
     }
     /// Federal SMEV's endpoint in an environment, with `federal.timeout_ms`.
     pub fn upstream(&self, env: Environment) -> Option<&Upstream> {
@@ -218,6 +224,7 @@ pub struct Service {
     pub(crate) response_namespace: Option<String>,
     pub(crate) smev2_mnemonic: Option<String>,
     pub(crate) timeout: Duration,
+    pub(crate) max_in_flight: Option<u32>,
     pub(crate) open_to_all: bool,
     pub(crate) passport: Option<Passport>,
     /// Per environment: the provider's endpoint (regional) or federal SMEV's (federal), with
@@ -255,6 +262,11 @@ impl Service {
     }
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+    /// The service's `max_in_flight`: how many of its exchanges may wait on its upstream at
+    /// once, when the registry overrides the gateway's default share; `None` otherwise.
+    pub fn max_in_flight(&self) -> Option<u32> {
+        self.max_in_flight
     }
     pub fn open_to_all(&self) -> bool {
         self.open_to_all

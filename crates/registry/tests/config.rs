@@ -77,6 +77,11 @@ fn the_test_registry_loads_whole() {
     assert_eq!(up.url(), "https://smev3-n0.example/ws");
     assert_eq!(up.timeout(), Duration::from_millis(15_000));
 
+    // Per-service bounds on exchanges in flight, where the registry gives them.
+    assert_eq!(s.federal().max_in_flight(), Some(200));
+    assert_eq!(gibdd.max_in_flight(), Some(32));
+    assert_eq!(egrul.max_in_flight(), None);
+
     // Every upstream is parsed once, at load, into the URI the relay sends to.
     assert_eq!(
         up.uri(),
@@ -310,4 +315,34 @@ fn the_documented_example_loads() {
     let s = Snapshot::from_toml(&block[open..close], &root.join("deploy/examples"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.services().len(), 3);
+}
+
+/// `max_in_flight` takes 1 to 1 000 000, on a service and on federal SMEV.
+#[test]
+fn max_in_flight_bounds() {
+    let text = |federal: u64, service: u64| {
+        format!(
+            "[node]\ncode = \"44\"\nname = \"n\"\n[federal]\nmax_in_flight = {federal}\n\
+             [federal.endpoints]\ntest = \"http://127.0.0.1:1/\"\n[[participants]]\nid = \"p\"\n\
+             name = \"P\"\nogrn = \"1024400534577\"\nregion = \"44\"\n[[services]]\n\
+             sid = \"SID0000001\"\nname = \"S\"\nowner = \"p\"\nlevel = \"regional\"\n\
+             mode = \"sync\"\nsmev2_mnemonic = \"S0001\"\ntimeout_ms = 1000\n\
+             max_in_flight = {service}\n[services.endpoints]\ntest = \"http://127.0.0.1:2/\"\n"
+        )
+    };
+    for (federal, service) in [(1, 1_000_000), (1_000_000, 1)] {
+        let s = Snapshot::from_toml(&text(federal, service), &data()).unwrap();
+        assert_eq!(s.federal().max_in_flight(), Some(federal as u32));
+        assert_eq!(s.services()[0].max_in_flight(), Some(service as u32));
+    }
+    for (federal, service, at) in [
+        (0, 1, "federal.max_in_flight"),
+        (1, 1_000_001, "services[0].max_in_flight"),
+    ] {
+        let err = Snapshot::from_toml(&text(federal, service), &data()).unwrap_err();
+        assert!(
+            matches!(err.kind(), ConfigErrorKind::Invalid { at: got, .. } if got == at),
+            "{err}"
+        );
+    }
 }
