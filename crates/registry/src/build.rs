@@ -204,6 +204,8 @@ pub(crate) fn read_bounded(
 
 struct Builder<'a> {
     base_dir: &'a Path,
+    /// SHA-256 of this node's own certificate, which no entry may list.
+    node_certificate: Option<&'a [u8; 32]>,
     /// Where each certificate was registered, by SHA-256.
     seen: HashMap<[u8; 32], String>,
 }
@@ -243,6 +245,13 @@ impl Builder<'_> {
             });
         }
         let fingerprint = *certificate.fingerprint_sha256();
+        if self.node_certificate == Some(&fingerprint) {
+            return fail(ConfigErrorKind::NodeCertificate {
+                at: file_at,
+                path,
+                fingerprint: hex(&fingerprint),
+            });
+        }
         match self.seen.entry(fingerprint) {
             // One certificate, one owner: otherwise a signature would authenticate as
             // whichever system the lookup happened to find.
@@ -274,9 +283,11 @@ pub(crate) fn build(
     base_dir: &Path,
     digest: [u8; 32],
     generation: u64,
+    node_certificate: Option<&[u8; 32]>,
 ) -> Result<Snapshot> {
     let mut b = Builder {
         base_dir,
+        node_certificate,
         seen: HashMap::new(),
     };
 

@@ -283,6 +283,13 @@ pub enum ConfigErrorKind {
         other: String,
         first: String,
     },
+    /// The registry lists this node's own (`[operator]`) certificate.
+    #[error("{at}: the certificate in {} (SHA-256 {fingerprint}) is this node's own [operator] certificate; the node's key must never authenticate anyone, least of all federal SMEV", .path.display())]
+    NodeCertificate {
+        at: String,
+        path: PathBuf,
+        fingerprint: String,
+    },
     /// Any other rule a value breaks; the message says which.
     #[error("{at}: {why}")]
     Invalid { at: String, why: String },
