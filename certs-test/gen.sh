@@ -9,6 +9,7 @@
 #                      gost256 (CryptoPro-A), gost256-tca (TC26-256-A), gost512 (TC26-512-A),
 #                      rsa (RSA-2048), ec (P-256)
 #   operator-*       the regional operator's own signing certificates (gost256, rsa)
+#   federal-gost256  federal SMEV's signing certificate (ЭП-СМЭВ) as the registry lists it
 #   expired-gost256  valid 2020-01-01 .. 2021-01-01
 #   revoked-gost256  listed on gost-ca.crl (keyCompromise)
 #   revoked-rsa      listed on rsa-ca.crl
@@ -17,6 +18,10 @@
 #   tls-client-mfc   TLS client certificate of an information system (rsa-ca)
 #
 # Everything is valid from 2026-01-01 to 2046-01-01 unless named otherwise above.
+#
+#   ./gen.sh                    regenerates everything
+#   ./gen.sh federal-gost256    issues only federal-gost256 from the existing gost-ca (it was
+#                               added after the rest; the other files stay as they are)
 set -euo pipefail
 cd "$(dirname "$0")"
 export OPENSSL_CONF="$PWD/openssl.cnf"
@@ -68,6 +73,23 @@ leaf() { # name kind ca subject [from] [to]
     -startdate "$from" -enddate "$to" -notext -out "$name.cert.pem" 2>/dev/null
 }
 
+# Added after the rest: its own function so it can be issued alone. Serial 1007 of gost-ca, the
+# one after the leaves above, in a full run and alone alike — a repeated serial would make it
+# revoked with revoked-gost256 (a CRL lists serials).
+FEDERAL_SERIAL=1007
+federal() {
+  leaf federal-gost256 gost256 gost-ca "/C=RU/O=SMEV federal test/CN=SMEV federal node GOST-256"
+}
+if [ "${1:-}" = federal-gost256 ]; then
+  ca_init gost-ca
+  echo $FEDERAL_SERIAL > "$work/gost-ca/serial"
+  federal
+  openssl verify -attime 1800000000 -CAfile gost-ca.cert.pem -CRLfile gost-ca.crl -crl_check \
+    federal-gost256.cert.pem >/dev/null
+  echo "federal-gost256 issued"
+  exit 0
+fi
+
 root gost-ca gost256 "/C=RU/O=rsmev test GOST CA/CN=rsmev test GOST CA 2026"
 root rsa-ca rsa "/C=RU/O=rsmev test RSA CA/CN=rsmev test RSA CA 2026"
 
@@ -81,6 +103,8 @@ leaf operator-rsa rsa rsa-ca "/C=RU/O=RSMEV operator/CN=RSMEV44 node RSA"
 leaf expired-gost256 gost256 gost-ca "/C=RU/O=MFC Kostroma/CN=IS MFC44 expired" 20200101000000Z 20210101000000Z
 leaf revoked-gost256 gost256 gost-ca "/C=RU/O=MFC Kostroma/CN=IS MFC44 revoked"
 leaf revoked-rsa rsa rsa-ca "/C=RU/O=MFC Kostroma/CN=IS MFC44 RSA revoked"
+[ "$(cat "$work/gost-ca/serial")" = $FEDERAL_SERIAL ] || { echo "gost-ca serials moved" >&2; exit 1; }
+federal
 
 openssl ca -name ca_gost-ca -cert gost-ca.cert.pem -keyfile gost-ca.key.pem \
   -revoke revoked-gost256.cert.pem -crl_reason keyCompromise 2>/dev/null
@@ -118,7 +142,7 @@ cp rsa-ca.cert.pem rsa-ca.crl trust-rsa/
 cp gost-ca.cert.pem gost-ca.crl rsa-ca.cert.pem rsa-ca.crl trust-all/
 
 # Self-checks with the peer itself: every leaf chains to its CA, the revoked ones do not.
-for c in participant-gost256 participant-gost256-tca participant-gost512 operator-gost256; do
+for c in participant-gost256 participant-gost256-tca participant-gost512 operator-gost256 federal-gost256; do
   openssl verify -attime 1800000000 -CAfile gost-ca.cert.pem -CRLfile gost-ca.crl -crl_check "$c.cert.pem" >/dev/null
 done
 for c in participant-rsa participant-ec operator-rsa; do

@@ -205,19 +205,13 @@ pub fn smev3_version_hint(body: &[u8]) -> Smev3Version {
 fn upstream_relay(
     upstream: &rsmev_registry::Upstream,
     share: String,
-    share_limit: Option<usize>,
+    share_limit: Option<u32>,
 ) -> Result<Action, Refusal> {
-    let uri: http::Uri = upstream.url().parse().map_err(|e| {
-        Refusal::new(
-            FaultCode::Internal,
-            format!("registry upstream {}: {e}", upstream.url()),
-        )
-    })?;
     Ok(Action::Relay(Relay {
-        upstream: uri,
+        upstream: upstream.uri().clone(),
         timeout: upstream.timeout(),
         share,
-        share_limit,
+        share_limit: share_limit.map(|n| n as usize),
     }))
 }
 
@@ -231,7 +225,9 @@ fn registered(snapshot: &Snapshot) -> impl Fn(&SignerInfo<'_>) -> Result<(), Gat
             return Ok(());
         }
         let fp = signer.certificate.fingerprint_sha256();
-        if snapshot.system_by_certificate(fp).is_some() || snapshot.is_federal_certificate(fp) {
+        if snapshot.system_by_certificate(fp).is_some()
+            || snapshot.federal_certificate(fp).is_some()
+        {
             Ok(())
         } else {
             Err(GateRefusal {
@@ -321,7 +317,11 @@ pub fn decide(
                 environment: routed.environment(),
                 message_id: exchange.message_id.clone(),
                 signature,
-                action: upstream_relay(routed.upstream(), sid.clone(), None)?,
+                action: upstream_relay(
+                    routed.upstream(),
+                    sid.clone(),
+                    routed.service().max_in_flight(),
+                )?,
                 sid: Some(sid),
             })
         }
@@ -331,7 +331,10 @@ pub fn decide(
                 .map_err(|e| Refusal::new(e.fault_code(), e.to_string()).with(&exchange))?;
             let sid = authorized.service().map(|s| s.sid().to_string());
             let share = sid.clone().unwrap_or_else(|| "federal".into());
-            let share_limit = None;
+            let share_limit = match authorized.service() {
+                Some(s) if s.level() == rsmev_registry::Level::Regional => s.max_in_flight(),
+                _ => snapshot.federal().max_in_flight(),
+            };
             Ok(Decision {
                 origin: Origin::Participant,
                 family,
@@ -432,7 +435,7 @@ pub fn check_answer(
         None => {
             // Through federal SMEV: its answer's origin is SMEV's signature (SMEV 3) or its
             // hop (SMEV 2), by a registered federal certificate.
-            if !snapshot.is_federal_certificate(fp) {
+            if snapshot.federal_certificate(fp).is_none() {
                 return Err(refuse(format!(
                     "the answer's origin ({}) is not signed by a federal SMEV certificate",
                     origin.role.label()

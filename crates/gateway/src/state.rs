@@ -9,7 +9,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
 use rsmev_pki::{CertCache, TrustStore};
-use rsmev_registry::{ConfigError, Registry, Snapshot};
+use rsmev_registry::Registry;
 use rsmev_signature::{Profile, Trust, Verifier};
 use tokio::sync::Semaphore;
 
@@ -44,24 +44,6 @@ pub struct State {
     pub(crate) seen: Option<Seen>,
 }
 
-/// The node's own certificate never authenticates anything as federal SMEV: a registry that
-/// lists it among federal SMEV's certificates is refused (at start and on reload).
-fn operator_is_not_federal(
-    node: Option<&NodeSigner>,
-    snapshot: &Snapshot,
-) -> Result<(), ConfigError> {
-    match node {
-        Some(n) if snapshot.is_federal_certificate(n.certificate().fingerprint_sha256()) => {
-            Err(ConfigError::invalid(
-                "federal.certificates",
-                "lists this node's own [operator] certificate: the node's signature must never \
-                 pass for federal SMEV's",
-            ))
-        }
-        _ => Ok(()),
-    }
-}
-
 impl State {
     pub fn new(config: GatewayConfig) -> Result<Arc<State>, StartError> {
         let store = Arc::new(TrustStore::load(&config.trust_anchors)?);
@@ -77,9 +59,15 @@ impl State {
             any: verifier(Profile::Any),
         };
         let node = config.operator.as_ref().map(NodeSigner::load).transpose()?;
-        let registry = Registry::load(config.registry_file.clone())?;
-        operator_is_not_federal(node.as_ref(), &registry.snapshot())
-            .map_err(|e| StartError::Registry(e.in_file(registry.path().to_path_buf())))?;
+        // The node's own certificate never authenticates anything: a registry that lists it
+        // (among federal SMEV's certificates above all) is refused, at start and on reload.
+        let registry = match &node {
+            Some(n) => Registry::load_for_node(
+                config.registry_file.clone(),
+                *n.certificate().fingerprint_sha256(),
+            )?,
+            None => Registry::load(config.registry_file.clone())?,
+        };
         let metrics = Metrics::new();
         metrics
             .registry_generation
@@ -181,9 +169,7 @@ impl State {
     /// Re-reads the registry file: applied whole, or refused whole with the old one kept.
     /// Blocks (file IO, certificate parsing): call it off the async workers.
     pub fn reload(&self) -> Result<u64, rsmev_registry::ConfigError> {
-        let result = self
-            .registry
-            .reload_checked(|s| operator_is_not_federal(self.node.as_ref(), s));
+        let result = self.registry.reload();
         let m = &self.telemetry.metrics;
         match result {
             Ok(generation) => {

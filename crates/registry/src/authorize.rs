@@ -364,7 +364,9 @@ impl Snapshot {
         let origin = origin(verified, caller_role(&exchange.protocol))?;
         let federal = is_hop(&origin.role)
             || (matches!(exchange.protocol, Protocol::Smev3 { .. })
-                && self.is_federal_certificate(origin.certificate.fingerprint_sha256()));
+                && self
+                    .federal_certificate(origin.certificate.fingerprint_sha256())
+                    .is_some());
         if federal {
             self.route_incoming(verified, exchange, at)
                 .map(Admission::Federal)

@@ -14,13 +14,14 @@ use crate::config::{
     RawCertificate, RawConfig, RawEndpoints, RawEnvironment, RawLevel, RawMode, RawService,
 };
 use crate::error::{ConfigError, ConfigErrorKind};
+use crate::ident;
 use crate::model::{
     ENVIRONMENTS, Federal, Grant, InformationSystem, Level, Mode, Node, Participant, Passport,
     RegisteredCertificate, Route, Service, Upstream, env_index, hex,
 };
 use crate::snapshot::{Index, NamespaceServices, Snapshot};
 use crate::time::{format_utc, parse_utc};
-use crate::url::check_endpoint;
+use crate::url::parse_endpoint;
 
 /// A certificate file larger than this is not a certificate.
 pub const MAX_CERTIFICATE_FILE: u64 = 1024 * 1024;
@@ -28,6 +29,9 @@ pub const MAX_CERTIFICATE_FILE: u64 = 1024 * 1024;
 const DEFAULT_FEDERAL_TIMEOUT_MS: u64 = 30_000;
 /// Timeouts above an hour are a unit mistake (seconds written as milliseconds the other way).
 const MAX_TIMEOUT_MS: u64 = 3_600_000;
+/// Bounds of a `max_in_flight`: zero would refuse every exchange, and beyond a million the
+/// number bounds nothing a process can hold.
+const MAX_IN_FLIGHT: u64 = 1_000_000;
 
 type Result<T> = std::result::Result<T, ConfigError>;
 
@@ -68,34 +72,25 @@ fn unique(names: &mut Names, value: &str, at: String, index: usize) -> Result<()
     }
 }
 
-/// A name, code or mnemonic: non-empty, no whitespace or control characters. These are
-/// compared byte for byte with what messages carry, so a stray space would never match.
-fn token(at: &str, value: &str) -> Result<()> {
-    if value.is_empty() {
-        return invalid(at, "must not be empty");
-    }
-    if value.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return invalid(
-            at,
-            format!("{value:?} contains whitespace or a control character"),
-        );
-    }
-    Ok(())
-}
+/// Identifiers whose alphabet has both letter cases, by their ASCII lower-case form → (the
+/// identifier as written, where). Exact uniqueness is [`Names`]' job; this refuses the pair
+/// that differs only by case, which a reader takes for one name and the lookup for two.
+type Folded = HashMap<String, (String, String)>;
 
-/// Human-readable text: anything but empty (or blank).
-fn text(at: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
-        return invalid(at, "must not be empty");
+fn unique_ignoring_case(folded: &mut Folded, value: &str, at: &str) -> Result<()> {
+    match folded.entry(value.to_ascii_lowercase()) {
+        Entry::Occupied(first) if first.get().0 != value => fail(ConfigErrorKind::CaseVariant {
+            at: at.into(),
+            value: value.into(),
+            other: first.get().0.clone(),
+            first: first.get().1.clone(),
+        }),
+        Entry::Occupied(_) => Ok(()),
+        Entry::Vacant(slot) => {
+            slot.insert((value.into(), at.into()));
+            Ok(())
+        }
     }
-    Ok(())
-}
-
-fn digits(at: &str, value: &str, lengths: &[usize], what: &str) -> Result<()> {
-    if !lengths.contains(&value.len()) || !value.bytes().all(|b| b.is_ascii_digit()) {
-        return invalid(at, format!("{value:?} is not {what}"));
-    }
-    Ok(())
 }
 
 fn timeout(at: &str, ms: u64) -> Result<Duration> {
@@ -103,6 +98,16 @@ fn timeout(at: &str, ms: u64) -> Result<Duration> {
         return invalid(at, format!("{ms} is not 1..={MAX_TIMEOUT_MS} milliseconds"));
     }
     Ok(Duration::from_millis(ms))
+}
+
+fn in_flight(at: &str, value: Option<u64>) -> Result<Option<u32>> {
+    let Some(n) = value else {
+        return Ok(None);
+    };
+    match u32::try_from(n) {
+        Ok(n) if (1..=MAX_IN_FLIGHT).contains(&u64::from(n)) => Ok(Some(n)),
+        _ => invalid(at, format!("{n} is not 1..={MAX_IN_FLIGHT} exchanges")),
+    }
 }
 
 fn timestamp(at: String, value: Option<&String>) -> Result<Option<SystemTime>> {
@@ -120,9 +125,10 @@ fn timestamp(at: String, value: Option<&String>) -> Result<Option<SystemTime>> {
 }
 
 fn endpoint(at: String, url: &str, timeout: Duration) -> Result<Upstream> {
-    match check_endpoint(url) {
-        Ok(()) => Ok(Upstream {
+    match parse_endpoint(url) {
+        Ok(uri) => Ok(Upstream {
             url: url.to_string(),
+            uri,
             timeout,
         }),
         Err(why) => fail(ConfigErrorKind::BadUrl {
@@ -198,6 +204,8 @@ pub(crate) fn read_bounded(
 
 struct Builder<'a> {
     base_dir: &'a Path,
+    /// SHA-256 of this node's own certificate, which no entry may list.
+    node_certificate: Option<&'a [u8; 32]>,
     /// Where each certificate was registered, by SHA-256.
     seen: HashMap<[u8; 32], String>,
 }
@@ -237,6 +245,13 @@ impl Builder<'_> {
             });
         }
         let fingerprint = *certificate.fingerprint_sha256();
+        if self.node_certificate == Some(&fingerprint) {
+            return fail(ConfigErrorKind::NodeCertificate {
+                at: file_at,
+                path,
+                fingerprint: hex(&fingerprint),
+            });
+        }
         match self.seen.entry(fingerprint) {
             // One certificate, one owner: otherwise a signature would authenticate as
             // whichever system the lookup happened to find.
@@ -268,14 +283,16 @@ pub(crate) fn build(
     base_dir: &Path,
     digest: [u8; 32],
     generation: u64,
+    node_certificate: Option<&[u8; 32]>,
 ) -> Result<Snapshot> {
     let mut b = Builder {
         base_dir,
+        node_certificate,
         seen: HashMap::new(),
     };
 
-    token("node.code", &raw.node.code)?;
-    text("node.name", &raw.node.name)?;
+    ident::check("node.code", &raw.node.code, &ident::NODE_CODE)?;
+    ident::check_name("node.name", &raw.node.name)?;
     let node = Node {
         code: raw.node.code,
         name: raw.node.name,
@@ -296,30 +313,22 @@ pub(crate) fn build(
     let federal = Federal {
         certificates: federal_certificates,
         upstream: federal_upstream,
+        max_in_flight: in_flight("federal.max_in_flight", raw.federal.max_in_flight)?,
     };
 
     let mut participants = Vec::new();
     let mut systems = Vec::new();
     let mut participant_ids = Names::new();
     let mut system_ids = Names::new();
+    let mut system_folded = Folded::new();
     let mut by_certificate = HashMap::new();
     for (p, rp) in raw.participants.into_iter().enumerate() {
         let at = format!("participants[{p}]");
-        token(&format!("{at}.id"), &rp.id)?;
+        ident::check(&format!("{at}.id"), &rp.id, &ident::PARTICIPANT_ID)?;
         unique(&mut participant_ids, &rp.id, format!("{at}.id"), p)?;
-        text(&format!("{at}.name"), &rp.name)?;
-        digits(
-            &format!("{at}.ogrn"),
-            &rp.ogrn,
-            &[13, 15],
-            "an OGRN (13 digits, 15 for an individual entrepreneur)",
-        )?;
-        digits(
-            &format!("{at}.region"),
-            &rp.region,
-            &[2, 3],
-            "a region code (2 or 3 digits)",
-        )?;
+        ident::check_name(&format!("{at}.name"), &rp.name)?;
+        ident::check_ogrn(&format!("{at}.ogrn"), &rp.ogrn)?;
+        ident::check(&format!("{at}.region"), &rp.region, &ident::REGION)?;
         let mut participant = Participant {
             id: rp.id,
             name: rp.name,
@@ -330,14 +339,11 @@ pub(crate) fn build(
         for (s, rs) in rp.systems.into_iter().enumerate() {
             let at = format!("{at}.systems[{s}]");
             let index = systems.len();
-            token(&format!("{at}.mnemonic"), &rs.mnemonic)?;
-            unique(
-                &mut system_ids,
-                &rs.mnemonic,
-                format!("{at}.mnemonic"),
-                index,
-            )?;
-            text(&format!("{at}.name"), &rs.name)?;
+            let mnemonic_at = format!("{at}.mnemonic");
+            ident::check(&mnemonic_at, &rs.mnemonic, &ident::SYSTEM_MNEMONIC)?;
+            unique(&mut system_ids, &rs.mnemonic, mnemonic_at.clone(), index)?;
+            unique_ignoring_case(&mut system_folded, &rs.mnemonic, &mnemonic_at)?;
+            ident::check_name(&format!("{at}.name"), &rs.name)?;
             let mut certificates = Vec::new();
             for (c, rc) in rs.certificates.iter().enumerate() {
                 let cert = b.certificate(format!("{at}.certificates[{c}]"), rc)?;
@@ -372,6 +378,7 @@ pub(crate) fn build(
     let mut request_ns: HashMap<String, NamespaceServices> = HashMap::new();
     let mut response_ns: HashMap<String, Vec<usize>> = HashMap::new();
     let mut smev2 = Names::new();
+    let mut smev2_folded = Folded::new();
     for (i, rs) in raw.services.into_iter().enumerate() {
         let service = service(
             i,
@@ -380,7 +387,7 @@ pub(crate) fn build(
             &federal,
             &mut sids,
             &mut request_ns,
-            &mut smev2,
+            (&mut smev2, &mut smev2_folded),
         )?;
         let response = service
             .response_namespace
@@ -456,15 +463,14 @@ pub(crate) fn build(
             );
         }
         if let Some(recipient) = &rr.recipient {
-            token(&format!("{at}.recipient"), recipient)?;
+            ident::check(
+                &format!("{at}.recipient"),
+                recipient,
+                &ident::RECIPIENT_CODE,
+            )?;
         }
-        if let Some(oktmo) = &rr.oktmo
-            && (oktmo.is_empty() || oktmo.len() > 11 || !oktmo.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return invalid(
-                format!("{at}.oktmo"),
-                format!("{oktmo:?} is not an OKTMO code or prefix (1 to 11 digits)"),
-            );
+        if let Some(oktmo) = &rr.oktmo {
+            ident::check(&format!("{at}.oktmo"), oktmo, &ident::OKTMO)?;
         }
         let envs = match &rr.environments {
             Some(list) => environments(&format!("{at}.environments"), list)?,
@@ -537,16 +543,17 @@ fn service(
     federal: &Federal,
     sids: &mut Names,
     request_ns: &mut HashMap<String, NamespaceServices>,
-    smev2: &mut Names,
+    (smev2, smev2_folded): (&mut Names, &mut Folded),
 ) -> Result<Service> {
     let at = format!("services[{i}]");
-    token(&format!("{at}.sid"), &rs.sid)?;
+    ident::check_sid(&format!("{at}.sid"), &rs.sid)?;
     unique(sids, &rs.sid, format!("{at}.sid"), i)?;
-    text(&format!("{at}.name"), &rs.name)?;
+    ident::check_name(&format!("{at}.name"), &rs.name)?;
     let Some(&(owner, _)) = participants.get(&rs.owner) else {
         return dangling(format!("{at}.owner"), &rs.owner, "participant");
     };
     let timeout = timeout(&format!("{at}.timeout_ms"), rs.timeout_ms)?;
+    let max_in_flight = in_flight(&format!("{at}.max_in_flight"), rs.max_in_flight)?;
     let level = match rs.level {
         RawLevel::Regional => Level::Regional,
         RawLevel::Federal => Level::Federal,
@@ -565,13 +572,21 @@ fn service(
     }
     for (key, value) in [
         ("request_namespace", &rs.request_namespace),
-        ("request_element", &rs.request_element),
         ("response_namespace", &rs.response_namespace),
-        ("smev2_mnemonic", &rs.smev2_mnemonic),
     ] {
         if let Some(v) = value {
-            token(&format!("{at}.{key}"), v)?;
+            ident::check(&format!("{at}.{key}"), v, &ident::NAMESPACE)?;
         }
+    }
+    if let Some(element) = &rs.request_element {
+        ident::check_element(&format!("{at}.request_element"), element)?;
+    }
+    if let Some(mnemonic) = &rs.smev2_mnemonic {
+        ident::check(
+            &format!("{at}.smev2_mnemonic"),
+            mnemonic,
+            &ident::SERVICE_MNEMONIC,
+        )?;
     }
     if let Some(ns) = &rs.request_namespace {
         let entry = request_ns.entry(ns.clone()).or_default();
@@ -602,7 +617,9 @@ fn service(
         );
     }
     if let Some(mnemonic) = &rs.smev2_mnemonic {
-        unique(smev2, mnemonic, format!("{at}.smev2_mnemonic"), i)?;
+        let mnemonic_at = format!("{at}.smev2_mnemonic");
+        unique(smev2, mnemonic, mnemonic_at.clone(), i)?;
+        unique_ignoring_case(smev2_folded, mnemonic, &mnemonic_at)?;
     }
 
     let upstream = match (level, &rs.endpoints) {
@@ -623,6 +640,7 @@ fn service(
         (Level::Federal, None) => federal.upstream.clone().map(|u| {
             u.map(|u| Upstream {
                 url: u.url,
+                uri: u.uri,
                 timeout,
             })
         }),
@@ -644,6 +662,7 @@ fn service(
         response_namespace: rs.response_namespace,
         smev2_mnemonic: rs.smev2_mnemonic,
         timeout,
+        max_in_flight,
         open_to_all: rs.open_to_all,
         passport,
         upstream,

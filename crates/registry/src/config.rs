@@ -33,6 +33,7 @@ pub(crate) struct RawFederal {
     pub certificates: Vec<RawCertificate>,
     pub endpoints: RawEndpoints,
     pub timeout_ms: Option<u64>,
+    pub max_in_flight: Option<u64>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -115,6 +116,7 @@ pub(crate) struct RawService {
     pub response_namespace: Option<String>,
     pub smev2_mnemonic: Option<String>,
     pub timeout_ms: u64,
+    pub max_in_flight: Option<u64>,
     #[serde(default)]
     pub open_to_all: bool,
     pub passport: Option<RawPassport>,

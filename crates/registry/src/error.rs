@@ -145,12 +145,17 @@ impl fmt::Display for CertificateWindow {
 #[derive(Debug)]
 pub struct ConfigError {
     file: Option<PathBuf>,
-    kind: ConfigErrorKind,
+    // Boxed: a load error is rare and the kinds carry several strings; every `Result` of the
+    // loader stays small.
+    kind: Box<ConfigErrorKind>,
 }
 
 impl ConfigError {
     pub(crate) fn new(kind: ConfigErrorKind) -> Self {
-        ConfigError { file: None, kind }
+        ConfigError {
+            file: None,
+            kind: Box::new(kind),
+        }
     }
 
     /// A rule of the caller's that the registry breaks (`at`: the key path it is about).
@@ -179,7 +184,7 @@ impl ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let names_file = match &self.kind {
+        let names_file = match self.kind.as_ref() {
             ConfigErrorKind::Io { path, .. } | ConfigErrorKind::TooLarge { path, .. } => {
                 self.file.as_ref() == Some(path)
             }
@@ -195,7 +200,7 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.kind {
+        match self.kind.as_ref() {
             ConfigErrorKind::Io { source, .. } => Some(source),
             _ => None,
         }
@@ -265,6 +270,34 @@ pub enum ConfigErrorKind {
         path: PathBuf,
         fingerprint: String,
         first: String,
+    },
+    /// A character outside the value's alphabet (an identifier) or a hidden one (a name):
+    /// `what` says what it is ("the Cyrillic letter А, a look-alike of Latin `A`", "a
+    /// zero-width space"), `position` counts characters from 1, `rule` states the alphabet.
+    #[error("{at}: {value:?}: character {position}, U+{:04X}, is {what}; {rule}", u32::from(*.character))]
+    BadCharacter {
+        at: String,
+        value: String,
+        character: char,
+        position: usize,
+        what: String,
+        rule: &'static str,
+    },
+    /// Two identifiers that differ only by letter case (where the alphabet has both cases): one
+    /// would be read as the other by anyone but the lookup.
+    #[error("{at}: {value:?} differs from {other:?} (at {first}) only by letter case")]
+    CaseVariant {
+        at: String,
+        value: String,
+        other: String,
+        first: String,
+    },
+    /// The registry lists this node's own (`[operator]`) certificate.
+    #[error("{at}: the certificate in {} (SHA-256 {fingerprint}) is this node's own [operator] certificate; the node's key must never authenticate anyone, least of all federal SMEV", .path.display())]
+    NodeCertificate {
+        at: String,
+        path: PathBuf,
+        fingerprint: String,
     },
     /// Any other rule a value breaks; the message says which.
     #[error("{at}: {why}")]

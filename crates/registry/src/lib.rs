@@ -21,6 +21,7 @@ mod authorize;
 mod build;
 mod config;
 mod error;
+mod ident;
 mod model;
 mod registry;
 mod snapshot;

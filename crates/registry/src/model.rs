@@ -44,11 +44,17 @@ impl Node {
 pub struct Federal {
     pub(crate) certificates: Vec<RegisteredCertificate>,
     pub(crate) upstream: [Option<Upstream>; 2],
+    pub(crate) max_in_flight: Option<u32>,
 }
 
 impl Federal {
     pub fn certificates(&self) -> &[RegisteredCertificate] {
         &self.certificates
+    }
+    /// `federal.max_in_flight`: how many exchanges may wait on federal SMEV at once, when the
+    /// registry bounds it; `None` leaves the bound to the gateway's default share.
+    pub fn max_in_flight(&self) -> Option<u32> {
+        self.max_in_flight
     }
     /// Federal SMEV's endpoint in an environment, with `federal.timeout_ms`.
     pub fn upstream(&self, env: Environment) -> Option<&Upstream> {
@@ -56,16 +62,25 @@ impl Federal {
     }
 }
 
-/// Where an exchange goes next, and how long to wait for it.
+/// Where an exchange goes next, and how long to wait for it. The URL is checked and parsed
+/// once, at load: the relay takes [`Upstream::uri`] as it is, so a request never fails on a
+/// URL the registry accepted.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upstream {
     pub(crate) url: String,
+    pub(crate) uri: http::Uri,
     pub(crate) timeout: Duration,
 }
 
 impl Upstream {
+    /// The endpoint as written in the registry (for logs and the journal).
     pub fn url(&self) -> &str {
         &self.url
+    }
+    /// The endpoint parsed: `http` or `https`, a host, an optional port, a path (`/` when the
+    /// registry gave none) and an optional query.
+    pub fn uri(&self) -> &http::Uri {
+        &self.uri
     }
     pub fn timeout(&self) -> Duration {
         self.timeout
@@ -209,6 +224,7 @@ pub struct Service {
     pub(crate) response_namespace: Option<String>,
     pub(crate) smev2_mnemonic: Option<String>,
     pub(crate) timeout: Duration,
+    pub(crate) max_in_flight: Option<u32>,
     pub(crate) open_to_all: bool,
     pub(crate) passport: Option<Passport>,
     /// Per environment: the provider's endpoint (regional) or federal SMEV's (federal), with
@@ -246,6 +262,11 @@ impl Service {
     }
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+    /// The service's `max_in_flight`: how many of its exchanges may wait on its upstream at
+    /// once, when the registry overrides the gateway's default share; `None` otherwise.
+    pub fn max_in_flight(&self) -> Option<u32> {
+        self.max_in_flight
     }
     pub fn open_to_all(&self) -> bool {
         self.open_to_all

@@ -18,6 +18,8 @@ pub const MAX_CONFIG_FILE: u64 = 4 * 1024 * 1024;
 #[derive(Debug)]
 pub struct Registry {
     path: PathBuf,
+    /// SHA-256 of the node's own certificate, refused in every load and reload.
+    node_certificate: Option<[u8; 32]>,
     current: ArcSwap<Snapshot>,
     /// Serialises reloads (SIGHUP and the admin call may race), so generations increase by
     /// one per swap and a slower reload of an older file cannot overwrite a newer one.
@@ -27,10 +29,25 @@ pub struct Registry {
 impl Registry {
     /// Loads and validates the registry file; the first snapshot is generation 1.
     pub fn load(path: impl Into<PathBuf>) -> Result<Registry, ConfigError> {
-        let path = path.into();
-        let snapshot = read(&path, 1)?;
+        Registry::open(path.into(), None)
+    }
+
+    /// As [`Registry::load`], for the node whose own (`[operator]`) certificate has SHA-256
+    /// `node_certificate` (of its DER): the first load and every reload refuse a registry that
+    /// lists it anywhere (see [`Snapshot::from_toml_for_node`]), so an edit cannot slip it in
+    /// after start either.
+    pub fn load_for_node(
+        path: impl Into<PathBuf>,
+        node_certificate: [u8; 32],
+    ) -> Result<Registry, ConfigError> {
+        Registry::open(path.into(), Some(node_certificate))
+    }
+
+    fn open(path: PathBuf, node_certificate: Option<[u8; 32]>) -> Result<Registry, ConfigError> {
+        let snapshot = read(&path, 1, node_certificate.as_ref())?;
         Ok(Registry {
             path,
+            node_certificate,
             current: ArcSwap::from_pointee(snapshot),
             reload: Mutex::new(()),
         })
@@ -40,15 +57,6 @@ impl Registry {
     /// and its generation is returned; otherwise the running snapshot stays and the error says
     /// why.
     pub fn reload(&self) -> Result<u64, ConfigError> {
-        self.reload_checked(|_| Ok(()))
-    }
-
-    /// [`Registry::reload`], with a check of the caller's on the new snapshot before it is
-    /// swapped in (the gateway's own rules: its operator certificate must never be federal).
-    pub fn reload_checked(
-        &self,
-        check: impl FnOnce(&Snapshot) -> Result<(), ConfigError>,
-    ) -> Result<u64, ConfigError> {
         // A poisoned lock only means an earlier reload panicked between lock and swap; the
         // snapshot itself is never left half-written, so carry on.
         let _guard = self
@@ -56,8 +64,7 @@ impl Registry {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let generation = self.current.load().generation() + 1;
-        let snapshot = read(&self.path, generation)?;
-        check(&snapshot).map_err(|e| e.in_file(self.path.clone()))?;
+        let snapshot = read(&self.path, generation, self.node_certificate.as_ref())?;
         self.current.store(Arc::new(snapshot));
         Ok(generation)
     }
@@ -73,7 +80,11 @@ impl Registry {
     }
 }
 
-fn read(path: &Path, generation: u64) -> Result<Snapshot, ConfigError> {
+fn read(
+    path: &Path,
+    generation: u64,
+    node_certificate: Option<&[u8; 32]>,
+) -> Result<Snapshot, ConfigError> {
     let in_file = |e: ConfigError| e.in_file(path.to_path_buf());
     let bytes = read_bounded(path, MAX_CONFIG_FILE).map_err(|k| in_file(ConfigError::new(k)))?;
     let text = String::from_utf8(bytes)
@@ -83,5 +94,5 @@ fn read(path: &Path, generation: u64) -> Result<Snapshot, ConfigError> {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    Snapshot::parse(&text, base, generation).map_err(in_file)
+    Snapshot::parse(&text, base, generation, node_certificate).map_err(in_file)
 }

@@ -10,7 +10,8 @@ use crate::build::build;
 use crate::config::RawConfig;
 use crate::error::{ConfigError, ConfigErrorKind};
 use crate::model::{
-    Federal, Grant, InformationSystem, Node, Participant, Route, Service, env_index, hex,
+    Federal, Grant, InformationSystem, Node, Participant, RegisteredCertificate, Route, Service,
+    env_index, hex,
 };
 
 /// One complete, validated registry. Never changes once built; a reload builds a new one and
@@ -61,18 +62,33 @@ impl Snapshot {
     /// Parses and validates a registry from text. Relative certificate paths are resolved
     /// against `base_dir`. The snapshot's generation is 1.
     pub fn from_toml(text: &str, base_dir: &Path) -> Result<Snapshot, ConfigError> {
-        Snapshot::parse(text, base_dir, 1)
+        Snapshot::parse(text, base_dir, 1, None)
+    }
+
+    /// As [`Snapshot::from_toml`], for the node whose own (`[operator]`) certificate has SHA-256
+    /// `node_certificate` (of its DER): a registry that lists that certificate anywhere — among
+    /// federal SMEV's, a system's signing or TLS certificates — is refused
+    /// ([`ConfigErrorKind::NodeCertificate`]). The node's own key must never authenticate
+    /// anyone, least of all federal SMEV: a participant holding a node-signed answer could
+    /// otherwise post it back as federal SMEV's message.
+    pub fn from_toml_for_node(
+        text: &str,
+        base_dir: &Path,
+        node_certificate: &[u8; 32],
+    ) -> Result<Snapshot, ConfigError> {
+        Snapshot::parse(text, base_dir, 1, Some(node_certificate))
     }
 
     pub(crate) fn parse(
         text: &str,
         base_dir: &Path,
         generation: u64,
+        node_certificate: Option<&[u8; 32]>,
     ) -> Result<Snapshot, ConfigError> {
         let raw: RawConfig = toml::from_str(text)
             .map_err(|e| ConfigError::new(ConfigErrorKind::Syntax(e.to_string())))?;
         let digest: [u8; 32] = Sha256::digest(text.as_bytes()).into();
-        build(raw, base_dir, digest, generation)
+        build(raw, base_dir, digest, generation, node_certificate)
     }
 
     /// 1 for the first snapshot, one more for each successful reload.
@@ -126,13 +142,17 @@ impl Snapshot {
         self.index.systems.get(mnemonic).map(|&i| &self.systems[i])
     }
 
-    /// The system a certificate is registered for, by its SHA-256 (of the DER), whatever its
-    /// window.
-    /// Is the certificate (SHA-256 of its DER) one of federal SMEV's, in any window?
-    pub fn is_federal_certificate(&self, sha256: &[u8; 32]) -> bool {
-        self.index.federal_certificates.contains_key(sha256)
+    /// Federal SMEV's registered certificate with this SHA-256 (of the DER), whatever its
+    /// window: "is this a federal certificate?".
+    pub fn federal_certificate(&self, sha256: &[u8; 32]) -> Option<&RegisteredCertificate> {
+        self.index
+            .federal_certificates
+            .get(sha256)
+            .map(|&i| &self.federal.certificates[i])
     }
 
+    /// The system a certificate is registered for, by its SHA-256 (of the DER), whatever its
+    /// window.
     pub fn system_by_certificate(&self, sha256: &[u8; 32]) -> Option<&InformationSystem> {
         self.index
             .certificates

@@ -123,7 +123,7 @@ fn unregistered_certificate() {
 #[test]
 fn a_federal_certificate_is_no_sender() {
     let s = registry();
-    let signed = smev3_signed("operator-rsa", true);
+    let signed = smev3_signed("federal-gost256", true);
     let v = verify(&signed, Profile::Smev3);
     let err = refusal(s.authorize(&v, &smev3_exchange(Environment::Test), day(3, 1)));
     assert!(

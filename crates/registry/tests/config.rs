@@ -22,6 +22,9 @@ fn kind_name(kind: &ConfigErrorKind) -> &'static str {
         ConfigErrorKind::WindowInverted { .. } => "WindowInverted",
         ConfigErrorKind::Certificate { .. } => "Certificate",
         ConfigErrorKind::SharedCertificate { .. } => "SharedCertificate",
+        ConfigErrorKind::BadCharacter { .. } => "BadCharacter",
+        ConfigErrorKind::CaseVariant { .. } => "CaseVariant",
+        ConfigErrorKind::NodeCertificate { .. } => "NodeCertificate",
         ConfigErrorKind::Invalid { .. } => "Invalid",
         _ => "unknown kind",
     }
@@ -74,6 +77,37 @@ fn the_test_registry_loads_whole() {
     let up = egrul.upstream(Environment::Prod).unwrap();
     assert_eq!(up.url(), "https://smev3-n0.example/ws");
     assert_eq!(up.timeout(), Duration::from_millis(15_000));
+
+    // Per-service bounds on exchanges in flight, where the registry gives them.
+    assert_eq!(s.federal().max_in_flight(), Some(200));
+    assert_eq!(gibdd.max_in_flight(), Some(32));
+    assert_eq!(egrul.max_in_flight(), None);
+
+    // Every upstream is parsed once, at load, into the URI the relay sends to.
+    assert_eq!(
+        up.uri(),
+        s.federal().upstream(Environment::Prod).unwrap().uri()
+    );
+    assert_eq!(up.uri().scheme_str(), Some("https"));
+    assert_eq!(up.uri().host(), Some("smev3-n0.example"));
+    assert_eq!(up.uri().path(), "/ws");
+    let test = gibdd.upstream(Environment::Test).unwrap().uri();
+    assert_eq!(
+        (test.host(), test.port_u16(), test.path()),
+        (Some("127.0.0.1"), Some(9001), "/gibdd")
+    );
+    let routes: Vec<_> = s
+        .routes_of(gibdd)
+        .map(|r| r.upstream().unwrap().uri().to_string())
+        .collect();
+    assert_eq!(
+        routes,
+        [
+            "http://127.0.0.1:9002/gibdd-sharya",
+            "http://127.0.0.1:9004/gibdd-kostroma",
+            "http://127.0.0.1:9005/gibdd-region-test"
+        ]
+    );
 
     // Lookups by the keys messages carry.
     let by_root = s.service_by_key(&ServiceKey::Smev3Root {
@@ -282,4 +316,155 @@ fn the_documented_example_loads() {
     let s = Snapshot::from_toml(&block[open..close], &root.join("deploy/examples"))
         .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(s.services().len(), 3);
+}
+
+/// `max_in_flight` takes 1 to 1 000 000, on a service and on federal SMEV.
+#[test]
+fn max_in_flight_bounds() {
+    let text = |federal: u64, service: u64| {
+        format!(
+            "[node]\ncode = \"44\"\nname = \"n\"\n[federal]\nmax_in_flight = {federal}\n\
+             [federal.endpoints]\ntest = \"http://127.0.0.1:1/\"\n[[participants]]\nid = \"p\"\n\
+             name = \"P\"\nogrn = \"1024400534577\"\nregion = \"44\"\n[[services]]\n\
+             sid = \"SID0000001\"\nname = \"S\"\nowner = \"p\"\nlevel = \"regional\"\n\
+             mode = \"sync\"\nsmev2_mnemonic = \"S0001\"\ntimeout_ms = 1000\n\
+             max_in_flight = {service}\n[services.endpoints]\ntest = \"http://127.0.0.1:2/\"\n"
+        )
+    };
+    for (federal, service) in [(1, 1_000_000), (1_000_000, 1)] {
+        let s = Snapshot::from_toml(&text(federal, service), &data()).unwrap();
+        assert_eq!(s.federal().max_in_flight(), Some(federal as u32));
+        assert_eq!(s.services()[0].max_in_flight(), Some(service as u32));
+    }
+    for (federal, service, at) in [
+        (0, 1, "federal.max_in_flight"),
+        (1, 1_000_001, "services[0].max_in_flight"),
+    ] {
+        let err = Snapshot::from_toml(&text(federal, service), &data()).unwrap_err();
+        assert!(
+            matches!(err.kind(), ConfigErrorKind::Invalid { at: got, .. } if got == at),
+            "{err}"
+        );
+    }
+}
+
+/// "Is this certificate federal SMEV's?", by SHA-256 of the DER, whatever its window.
+#[test]
+fn federal_certificates_by_fingerprint() {
+    let s = registry();
+    let federal = certificate("federal-gost256");
+    let found = s
+        .federal_certificate(federal.fingerprint_sha256())
+        .expect("federal-gost256 is federal");
+    assert_eq!(found.certificate().der(), federal.der());
+    for other in ["operator-gost256", "operator-rsa", "participant-rsa"] {
+        assert!(
+            s.federal_certificate(certificate(other).fingerprint_sha256())
+                .is_none(),
+            "{other}"
+        );
+    }
+}
+
+/// The node's own certificate may not be listed anywhere in the registry: not as federal
+/// SMEV's, not as a system's signing or TLS certificate — at load and on reload.
+#[test]
+fn the_node_certificate_is_refused_anywhere() {
+    let good = std::fs::read_to_string(data().join("registry.toml")).unwrap();
+    let operator = certificate("operator-gost256");
+    let node = operator.fingerprint_sha256();
+    // As it is, the test registry does not list the node's certificate.
+    Snapshot::from_toml_for_node(&good, &data(), node).unwrap_or_else(|e| panic!("{e}"));
+
+    let federal =
+        "certificates = [ { file = \"../../../../certs-test/federal-gost256.cert.pem\" } ]";
+    assert!(good.contains(federal));
+    let listing = [
+        (
+            good.replace(
+                federal,
+                "certificates = [ { file = \"../../../../certs-test/federal-gost256.cert.pem\" }, \
+                 { file = \"../../../../certs-test/operator-gost256.cert.pem\" } ]",
+            ),
+            "federal.certificates[1].file",
+        ),
+        (
+            good.clone()
+                + "[[participants]]\nid = \"x\"\nname = \"X\"\nogrn = \"1024400534577\"\n\
+                   region = \"44\"\n[[participants.systems]]\nmnemonic = \"X\"\nname = \"X\"\n\
+                   certificates = [ { file = \"../../../../certs-test/operator-gost256.cert.pem\" } ]\n",
+            "participants[3].systems[0].certificates[0].file",
+        ),
+        (
+            good.clone()
+                + "[[participants]]\nid = \"x\"\nname = \"X\"\nogrn = \"1024400534577\"\n\
+                   region = \"44\"\n[[participants.systems]]\nmnemonic = \"X\"\nname = \"X\"\n\
+                   tls_client_certificates = [ { file = \"../../../../certs-test/operator-gost256.cert.pem\" } ]\n",
+            "participants[3].systems[0].tls_client_certificates[0].file",
+        ),
+    ];
+    for (text, at) in &listing {
+        // Without the node's certificate to compare with, such a registry is valid.
+        Snapshot::from_toml(text, &data()).unwrap_or_else(|e| panic!("{at}: {e}"));
+        let err = Snapshot::from_toml_for_node(text, &data(), node).unwrap_err();
+        match err.kind() {
+            ConfigErrorKind::NodeCertificate { at: got, .. } => assert_eq!(got, at),
+            other => panic!("{at}: {other}"),
+        }
+        assert!(
+            err.to_string()
+                .contains("is this node's own [operator] certificate"),
+            "{err}"
+        );
+    }
+
+    // Through Registry: refused at load, and a reload that slips it in is refused too.
+    let dir = temp_dir("node-cert");
+    let path = dir.join("registry.toml");
+    let relocate = |text: &str| {
+        text.replace(
+            "../../../../certs-test/",
+            &format!("{}/", certs().display()),
+        )
+    };
+    std::fs::write(&path, relocate(&listing[0].0)).unwrap();
+    let err = Registry::load_for_node(&path, *node).unwrap_err();
+    assert!(
+        matches!(err.kind(), ConfigErrorKind::NodeCertificate { .. }),
+        "{err}"
+    );
+    assert_eq!(err.file(), Some(path.as_path()));
+
+    std::fs::write(&path, relocate(&good)).unwrap();
+    let registry = Registry::load_for_node(&path, *node).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::write(&path, relocate(&listing[0].0)).unwrap();
+    let err = registry.reload().unwrap_err();
+    assert!(
+        matches!(err.kind(), ConfigErrorKind::NodeCertificate { .. }),
+        "{err}"
+    );
+    assert_eq!(registry.snapshot().generation(), 1);
+    assert!(registry.snapshot().federal_certificate(node).is_none());
+}
+
+/// The shipped example: federal SMEV's certificate is its own, not the node's.
+#[test]
+fn the_deployment_example_has_its_own_federal_certificate() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let operator = certificate("operator-gost256");
+    let registry = Registry::load_for_node(
+        root.join("deploy/examples/registry.toml"),
+        *operator.fingerprint_sha256(),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let s = registry.snapshot();
+    let federal = s.federal().certificates();
+    assert_eq!(federal.len(), 1);
+    assert_eq!(
+        federal[0].certificate().der(),
+        certificate("federal-gost256").der()
+    );
+    // And rsmev.toml's [operator] is the certificate checked above.
+    let config = std::fs::read_to_string(root.join("deploy/examples/rsmev.toml")).unwrap();
+    assert!(config.contains("cert = \"../../certs-test/operator-gost256.cert.pem\""));
 }

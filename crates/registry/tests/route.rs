@@ -17,7 +17,7 @@ const ACTOR_SMEV44: &str = "http://smev.gosuslugi.ru/actors/smev44";
 /// The SMEV 2 request as federal SMEV forwards it: the consumer's ЭП-ОВ (`…/actors/smev`),
 /// then federal SMEV's own block under `actor`.
 fn from_federal(actor: &str) -> Vec<u8> {
-    from(actor, "participant-rsa", "operator-rsa")
+    from(actor, "participant-rsa", "federal-gost256")
 }
 
 fn from(actor: &str, consumer: &str, node: &str) -> Vec<u8> {
@@ -60,7 +60,7 @@ fn the_recipient_rule_comes_first() {
     assert_eq!(r.generation(), 1);
     assert_eq!(
         r.certificate().certificate().der(),
-        certificate("operator-rsa").der()
+        certificate("federal-gost256").der()
     );
 }
 
@@ -156,7 +156,7 @@ fn federal_roles_and_actors() {
     }
     // `…/actors/smev` alone is a participant's own signature: even federal SMEV's key there
     // routes nothing (and admits nothing: it is no participant's).
-    let signed = sign(SMEV2_UNSIGNED, "operator-rsa", Profile::Smev2, None);
+    let signed = sign(SMEV2_UNSIGNED, "federal-gost256", Profile::Smev2, None);
     let v = verify(&signed, Profile::Smev2);
     let err = s.route_incoming(&v, &ex, day(3, 1)).unwrap_err();
     assert!(
@@ -194,7 +194,7 @@ fn only_federal_certificates() {
     assert!(err.to_string().contains("federal SMEV"), "{err}");
     // SMEV 3: federal SMEV forwards as a caller, its registered certificate in the caller's
     // slot; any other certificate there is no federal SMEV's.
-    let signed = smev3_signed("operator-rsa", true);
+    let signed = smev3_signed("federal-gost256", true);
     let v = verify(&signed, Profile::Smev3);
     let routed = s
         .route_incoming(&v, &smev3_exchange(Environment::Test), day(3, 1))
@@ -253,8 +253,8 @@ fn a_withdrawn_federal_certificate() {
     let text = std::fs::read_to_string(data().join("registry.toml"))
         .unwrap()
         .replace(
-            "certificates = [ { file = \"../../../../certs-test/operator-rsa.cert.pem\" } ]",
-            "certificates = [ { file = \"../../../../certs-test/operator-rsa.cert.pem\", \
+            "certificates = [ { file = \"../../../../certs-test/federal-gost256.cert.pem\" } ]",
+            "certificates = [ { file = \"../../../../certs-test/federal-gost256.cert.pem\", \
              revoked_at = \"2026-02-01T00:00:00Z\" } ]",
         );
     let s = Snapshot::from_toml(&text, &data()).unwrap();
