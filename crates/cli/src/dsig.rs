@@ -8,7 +8,7 @@ use anyhow::{Context, Result, bail};
 use rsmev_c14n::Algorithm;
 use rsmev_crypto::{PrivateKey, SignatureAlg, SoftwareSigner};
 use rsmev_pki::{Certificate, TrustStore};
-use rsmev_signature::{ChainStatus, Profile, SignOptions, Trust, Verifier};
+use rsmev_signature::{ChainStatus, Profile, SignOptions, SignaturePolicy, Stage, Trust, Verifier};
 
 use crate::read_file;
 
@@ -20,8 +20,17 @@ struct VerifyArgs {
     profile: Profile,
     allow_legacy: bool,
     no_path: bool,
+    policy: SignaturePolicy,
     seconds: Option<f64>,
     file: String,
+}
+
+/// A count limit: a positive integer.
+fn parse_limit(name: &str, v: &str) -> Result<usize> {
+    match v.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => bail!("{name} {v:?}: expected a positive integer"),
+    }
 }
 
 fn parse_verify(args: &[String], allow_seconds: bool) -> Result<VerifyArgs> {
@@ -30,6 +39,7 @@ fn parse_verify(args: &[String], allow_seconds: bool) -> Result<VerifyArgs> {
         profile: Profile::Any,
         allow_legacy: false,
         no_path: false,
+        policy: SignaturePolicy::default(),
         seconds: None,
         file: String::new(),
     };
@@ -50,6 +60,17 @@ fn parse_verify(args: &[String], allow_seconds: bool) -> Result<VerifyArgs> {
             }
             "--allow-legacy" => a.allow_legacy = true,
             "--no-path-validation" => a.no_path = true,
+            "--max-signatures" => {
+                a.policy.max_signatures =
+                    parse_limit("--max-signatures", &value("--max-signatures")?)?
+            }
+            "--max-references" => {
+                a.policy.max_references =
+                    parse_limit("--max-references", &value("--max-references")?)?
+            }
+            "--digest-budget" => {
+                a.policy.digest_budget = parse_limit("--digest-budget", &value("--digest-budget")?)?
+            }
             "--seconds" if allow_seconds => {
                 a.seconds = Some(crate::parse_seconds(&value("--seconds")?)?)
             }
@@ -78,7 +99,9 @@ fn verifier(a: &VerifyArgs) -> Result<Verifier> {
         let store = TrustStore::load(path).with_context(|| format!("--trust {path}"))?;
         Trust::Store(Arc::new(store))
     };
-    Ok(Verifier::new(a.profile, trust).allow_legacy(a.allow_legacy))
+    Ok(Verifier::new(a.profile, trust)
+        .allow_legacy(a.allow_legacy)
+        .signature_policy(a.policy))
 }
 
 pub fn verify(args: &[String]) -> Result<()> {
@@ -87,7 +110,6 @@ pub fn verify(args: &[String]) -> Result<()> {
     let input = read_file(&a.file, MAX_INPUT)?;
     let report = v.check(&input).with_context(|| a.file.clone())?;
     let mut out = std::io::stdout().lock();
-    let mut first_err = None;
     for (i, s) in report.signatures.iter().enumerate() {
         let alg = s.algorithm.map_or("-", SignatureAlg::name);
         let signer = s
@@ -102,25 +124,47 @@ pub fn verify(args: &[String]) -> Result<()> {
             Ok(()) => "OK".to_string(),
             Err(e) => {
                 let code = e.fault_code();
-                if first_err.is_none() {
-                    first_err = Some(format!("signature {}: {e}", i + 1));
-                }
-                format!("FAILED [{} {}] {e}", code.as_str(), code.smev_code())
+                let not_checked = match s.stage {
+                    // Refused before its cryptography: say so, rather than let the line read
+                    // as if the SignatureValue had been found wrong.
+                    Stage::BeforeCryptography => " (cryptography not checked)",
+                    _ => "",
+                };
+                format!(
+                    "FAILED [{} {}] {e}{not_checked}",
+                    code.as_str(),
+                    code.smev_code()
+                )
             }
         };
+        let origin = if s.origin { ", origin" } else { "" };
         writeln!(
             out,
-            "signature {} ({}) refs {}: {verdict}; {alg}; signer: {signer}; {chain}",
+            "signature {} ({}{origin}) refs {}: {verdict}; {alg}; signer: {signer}; {chain}",
             i + 1,
             s.role.label(),
             s.references.join(","),
         )?;
     }
-    out.flush()?;
-    if let Err(e) = &report.required {
-        bail!("{}: {e}", a.file);
+    if report.tolerated_duplicate_ids > 0 {
+        writeln!(
+            out,
+            "note: {} Id(s) carried by more than one element, referenced by nothing and outside \
+             signed content: tolerated",
+            report.tolerated_duplicate_ids
+        )?;
     }
-    if let Some(e) = first_err {
+    out.flush()?;
+    // The reason on stderr is the one the verdict lines give, in the order the verifier
+    // refuses in: the first failed signature, else a message-level reason.
+    let failed = report.signatures.iter().enumerate();
+    if let Some((i, Err(e))) = failed
+        .map(|(i, s)| (i, &s.result))
+        .find(|(_, r)| r.is_err())
+    {
+        bail!("{}: signature {}: {e}", a.file, i + 1);
+    }
+    if let Err(e) = &report.required {
         bail!("{}: {e}", a.file);
     }
     Ok(())

@@ -16,7 +16,8 @@ usage:
   rsmev serve --config FILE
   rsmev demo-provider --listen ADDR:PORT --key KEY --cert CERT [--delay-ms N]
   rsmev verify --trust CERT_OR_DIR [--profile smev3|smev2|any] [--allow-legacy]
-               [--no-path-validation] FILE
+               [--no-path-validation] [--max-signatures N] [--max-references N]
+               [--digest-budget K] FILE
   rsmev sign --key KEY --cert CERT [--profile smev3|smev2|any] [--c14n URI] [--alg URI]
              [--id ID] [--actor URI] [--new-message-id] FILE
   rsmev c14n [--exclusive] [--c14n11] [--smev-transform] [--with-comments]

@@ -24,7 +24,9 @@ pub enum Profile {
     Smev3,
     /// SMEV 2: WS-Security header blocks by actor over the Body (and a node's own
     /// `smev:Header`), and personal signatures inside `smev:AppData`; the origin is the last
-    /// hop's block (see [`Profile::Smev2`] in `ARCHITECTURE.md` and [`Verified::origin`]).
+    /// hop's block: the single `…/actors/smevNN` block (federal SMEV's hop towards node NN),
+    /// else the single `…/actors/recipient` block (a forwarding node's), else the
+    /// participant's `…/actors/smev` block (see [`Verified::origin`]).
     ///
     /// [`Verified::origin`]: crate::Verified::origin
     Smev2,

@@ -143,9 +143,6 @@ pub enum Stage {
     Digest,
     /// Every check passed.
     Done,
-    /// Not judged: the message was refused first ([`Verifier::verify`] stops at the first
-    /// failure).
-    NotReached,
 }
 
 /// One signature's outcome.
@@ -438,14 +435,14 @@ impl Verifier {
                         .collect(),
                     signed: Vec::new(),
                     value: Vec::new(),
-                    stage: Stage::NotReached,
+                    // Until its checks say otherwise.
+                    stage: Stage::BeforeCryptography,
                     result: Ok(()),
                 };
                 match self.before_crypto(&found, sig, placement, &mut report, gate) {
                     Ok(p) => prepared.push(Some(p)),
                     Err(e) if fail_fast => return Err(e),
                     Err(e) => {
-                        report.stage = Stage::BeforeCryptography;
                         report.result = Err(e);
                         prepared.push(None);
                     }

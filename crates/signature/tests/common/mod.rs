@@ -100,8 +100,10 @@ pub fn run(cmd: &mut Command) -> (bool, String) {
     (out.status.success(), text)
 }
 
-/// CPU time this thread has used, in nanoseconds (Linux `schedstat`; falls back to wall time
-/// where that file is missing, which only makes a bound stricter).
+/// CPU time this thread has used, in nanoseconds (Linux `schedstat`, which a running thread
+/// sees updated at scheduler ticks: a resolution of a few milliseconds, far below the bounds
+/// asserted; falls back to wall time where that file is missing, which only makes a bound
+/// stricter).
 pub fn cpu_ns() -> u64 {
     if let Ok(s) = std::fs::read_to_string("/proc/thread-self/schedstat")
         && let Some(n) = s.split_whitespace().next().and_then(|v| v.parse().ok())
