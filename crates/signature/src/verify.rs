@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use base64::Engine;
 use rsmev_c14n::{Algorithm, Options, SMEV_TRANSFORM, Sink, canonicalize_prepared};
 use rsmev_crypto::{AlgorithmPolicy, DigestAlg, Hasher, SignatureAlg};
-use rsmev_pki::{CertCache, Certificate, TrustStore, ValidationOptions};
+use rsmev_pki::{CertCache, Certificate, LiveTrust, TrustStore, ValidationOptions};
 use rsmev_xml::Limits;
 
 use crate::ns::ENVELOPED;
@@ -32,9 +32,23 @@ impl Sink for HashSink {
 pub enum Trust {
     /// Path validation to these anchors, with their CRLs.
     Store(Arc<TrustStore>),
+    /// Path validation against the store in force when the message is judged (reloaded, its
+    /// CRLs refreshed while the node runs).
+    Live(LiveTrust),
     /// Cryptography against the embedded certificate only; no path, validity or CRL checks.
     /// Every report line says so.
     EmbeddedOnly,
+}
+
+impl Trust {
+    /// The store to validate against now; `None` for [`Trust::EmbeddedOnly`].
+    fn store(&self) -> Option<Arc<TrustStore>> {
+        match self {
+            Trust::Store(store) => Some(store.clone()),
+            Trust::Live(live) => Some(live.snapshot()),
+            Trust::EmbeddedOnly => None,
+        }
+    }
 }
 
 /// What became of the signer's certificate.
@@ -389,13 +403,13 @@ impl Verifier {
 
         // The certificate path, last: the cryptography is judged against the certificate the
         // message carries whatever its standing, so a report says both.
-        match &self.trust {
-            Trust::EmbeddedOnly => report.chain = ChainStatus::NotChecked,
-            Trust::Store(store) => {
+        match self.trust.store() {
+            None => report.chain = ChainStatus::NotChecked,
+            Some(store) => {
                 let at = self.at.unwrap_or_else(SystemTime::now);
                 match self
                     .cache
-                    .validate_cached(store, &cert, at, &self.validation)
+                    .validate_cached(&store, &cert, at, &self.validation)
                 {
                     Ok(chain) => {
                         report.chain = ChainStatus::Trusted {
