@@ -10,6 +10,7 @@
 #![forbid(unsafe_code)]
 
 pub mod breaker;
+pub mod client_verifier;
 pub mod config;
 pub mod demo;
 pub mod journal;
@@ -18,6 +19,7 @@ pub mod node;
 pub mod pipeline;
 pub mod replay;
 pub mod tls;
+pub mod trust;
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -35,7 +37,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use rsmev_fault::FaultCode;
 use rsmev_fault::soap::{SoapVersion, render};
-use rsmev_pki::{CertCache, TrustStore};
+use rsmev_pki::CertCache;
 use rsmev_registry::Registry;
 use rsmev_signature::{Profile, Trust, Verifier};
 use tokio::net::TcpListener;
@@ -78,6 +80,7 @@ pub struct State {
     client: Client<Connector, Full<Bytes>>,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     breakers: breaker::Breakers,
+    trust: Arc<trust::TrustService>,
     node: Option<node::NodeSigner>,
     journal: Option<journal::Journal>,
     seen: Option<replay::Seen>,
@@ -85,10 +88,10 @@ pub struct State {
 
 impl State {
     pub fn new(config: GatewayConfig) -> Result<Arc<State>, StartError> {
-        let store = Arc::new(TrustStore::load(&config.trust_anchors)?);
+        let trust = Arc::new(trust::TrustService::load(config.trust.clone())?);
         let cache = Arc::new(CertCache::new(16_384));
         let verifier = |p| {
-            Verifier::new(p, Trust::Store(store.clone()))
+            Verifier::new(p, Trust::Live(trust.live().clone()))
                 .allow_legacy(config.allow_legacy)
                 .cache(cache.clone())
         };
@@ -98,7 +101,9 @@ impl State {
             any: verifier(Profile::Any),
         };
         let registry = Registry::load(config.registry_file.clone())?;
-        let metrics = Metrics::new();
+        trust.note_registry(&registry.snapshot());
+        let mut metrics = Metrics::new();
+        trust.register_metrics(&mut metrics.registry);
         metrics
             .registry_generation
             .set(registry.snapshot().generation() as i64);
@@ -121,7 +126,10 @@ impl State {
             .pool_idle_timeout(std::time::Duration::from_secs(60))
             .build(connector);
         let acceptor = match &config.tls {
-            Some(t) => Some(tokio_rustls::TlsAcceptor::from(tls::server(t)?)),
+            Some(t) => Some(tokio_rustls::TlsAcceptor::from(tls::server_with(
+                t,
+                Some(trust.live()),
+            )?)),
             None => None,
         };
         let config_breaker = config.breaker.clone();
@@ -173,6 +181,7 @@ impl State {
             client,
             acceptor,
             breakers: breaker::Breakers::new(config_breaker.threshold, config_breaker.cooldown),
+            trust,
             node,
         }))
     }
@@ -188,10 +197,19 @@ impl State {
         }
     }
 
-    /// Re-reads the registry file: applied whole, or refused whole with the old one kept.
-    pub fn reload(&self) -> Result<u64, rsmev_registry::ConfigError> {
+    /// The trust store in force, its refresh and status.
+    pub fn trust(&self) -> &trust::TrustService {
+        &self.trust
+    }
+
+    /// Re-reads the trust store (anchors and CRLs) and the registry file: both applied, or
+    /// both refused with the ones in force kept. Blocking file IO.
+    pub fn reload(&self) -> Result<u64, ReloadError> {
+        let prepared = self.trust.prepare_reload().map_err(ReloadError::Trust)?;
         match self.registry.reload() {
             Ok(generation) => {
+                self.trust.commit(prepared);
+                self.trust.note_registry(&self.registry.snapshot());
                 self.metrics
                     .reloads
                     .get_or_create(&ReloadLabels {
@@ -203,17 +221,27 @@ impl State {
                 Ok(generation)
             }
             Err(e) => {
+                self.trust.abandon(prepared);
                 self.metrics
                     .reloads
                     .get_or_create(&ReloadLabels {
                         result: ReloadResult::Refused,
                     })
                     .inc();
-                tracing::error!(error = %e, "registry reload refused; the previous registry stays in force");
-                Err(e)
+                tracing::error!(error = %e, "registry reload refused; the previous registry and trust store stay in force");
+                Err(ReloadError::Registry(e))
             }
         }
     }
+}
+
+/// Why a reload was refused; what was in force stays.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error("trust store: {0}")]
+    Trust(rsmev_pki::PkiError),
+    #[error("registry: {0}")]
+    Registry(rsmev_registry::ConfigError),
 }
 
 /// A running gateway: its bound addresses and the handle that stops it.
@@ -258,6 +286,7 @@ pub async fn start(state: Arc<State>) -> Result<Running, StartError> {
     let done = tokio::spawn(async move {
         let graceful = hyper_util::server::graceful::GracefulShutdown::new();
         let stopped_main = stopped.clone();
+        let refresh = state.trust.spawn_refresh(stopped.clone());
         let admin_task = admin.map(|l| {
             let state = state.clone();
             let stopped = stopped.clone();
@@ -274,6 +303,7 @@ pub async fn start(state: Arc<State>) -> Result<Running, StartError> {
         if let Some(t) = admin_task {
             t.abort();
         }
+        refresh.abort();
         // Exchanges in flight finish; past the grace period they are cut.
         let _ = tokio::time::timeout(grace, graceful.shutdown()).await;
         // What the finished exchanges recorded is on disk before `shutdown` returns.
@@ -406,7 +436,7 @@ async fn admin_route(state: &State, req: Request<Incoming>) -> Response<Body> {
             Err(e) => text(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "text/plain",
-                format!("refused, previous registry kept: {e}\n"),
+                format!("refused, previous registry and trust store kept: {e}\n"),
             ),
         },
         _ => text(StatusCode::NOT_FOUND, "text/plain", "not found\n"),
@@ -422,6 +452,14 @@ fn ready(state: &State) -> Response<Body> {
                 "not ready: the journal in {} cannot be written\n",
                 j.dir().display()
             ),
+        );
+    }
+    // Certificates of a CA whose CRL is stale past the grace are being refused.
+    if let Some(reason) = state.trust.not_ready(SystemTime::now()) {
+        return text(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain",
+            format!("not ready: {reason}\n"),
         );
     }
     let g = state.registry.snapshot().generation();

@@ -144,6 +144,8 @@ pub struct Certificate {
     version: u8,
     serial: Box<[u8]>,
     serial_key: Box<[u8]>,
+    /// The subject Name's DER, as a range of `der`.
+    subject_der: Range<usize>,
     subject: String,
     issuer: String,
     subject_key: Box<[u8]>,
@@ -201,6 +203,7 @@ impl Certificate {
             signature_alg,
             version,
             serial_key: integer_key(serial).into(),
+            subject_der: tbs_range.start + raw.subject.start..tbs_range.start + raw.subject.end,
             serial: serial.into(),
             subject: name::display(tbs.subject()),
             issuer: name::display(tbs.issuer()),
@@ -291,6 +294,10 @@ impl Certificate {
     }
     pub fn issuer(&self) -> &str {
         &self.issuer
+    }
+    /// The subject Name exactly as encoded (what TLS sends as a CA hint).
+    pub fn subject_der(&self) -> &[u8] {
+        &self.der[self.subject_der.clone()]
     }
     /// The serial number in upper-case hex as OpenSSL prints it (`-` for a negative one).
     pub fn serial_hex(&self) -> String {
@@ -442,6 +449,8 @@ pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, PkiError> {
 /// The raw pieces of `tbsCertificate` whose exact bytes matter.
 struct RawTbs<'a> {
     serial: &'a [u8],
+    /// The subject Name's range within the tbs bytes.
+    subject: Range<usize>,
     spki: &'a [u8],
 }
 
@@ -459,16 +468,19 @@ impl<'a> RawTbs<'a> {
         }
         let serial = &tbs[t.content..t.end];
         pos = t.end;
-        // signature, issuer, validity, subject
-        for _ in 0..4 {
+        // signature, issuer, validity
+        for _ in 0..3 {
             pos = read_tlv(tbs, pos)?.end;
         }
+        let subject = read_tlv(tbs, pos)?;
+        pos = subject.end;
         let spki = read_tlv(tbs, pos)?;
         if spki.tag != 0x30 {
             return Err("subjectPublicKeyInfo expected".into());
         }
         Ok(RawTbs {
             serial,
+            subject: subject.start..subject.end,
             spki: &tbs[spki.start..spki.end],
         })
     }

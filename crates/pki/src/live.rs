@@ -297,7 +297,7 @@ struct Books {
 }
 
 impl Books {
-    fn fail(&mut self, ca: Option<CaId>, source: &str, error: &PkiError) {
+    fn fail(&mut self, ca: Option<CaId>, source: &str, error: &dyn fmt::Display) {
         let text = format!("{source}: {error}");
         match ca.and_then(|id| self.cas.get_mut(&id)) {
             Some(b) => {
@@ -666,7 +666,7 @@ impl LiveTrust {
 
     /// Counts a failure the caller met while looking for a CRL (a fetch that failed or
     /// returned too much), against `ca` when known.
-    pub fn record_failure(&self, ca: Option<CaId>, source: &str, error: &PkiError) {
+    pub fn record_failure(&self, ca: Option<CaId>, source: &str, error: &dyn fmt::Display) {
         self.lock().fail(ca, source, error);
     }
 
