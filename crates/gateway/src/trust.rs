@@ -565,3 +565,175 @@ impl Collector for TrustCollector {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::GatewayConfig;
+
+    fn parse(trust: &str) -> Result<GatewayConfig, String> {
+        GatewayConfig::from_toml(
+            &format!(
+                "[server]\nlisten = \"127.0.0.1:1\"\n[trust]\nanchors = \"t\"\n{trust}\n\
+                 [registry]\nfile = \"r.toml\"\n"
+            ),
+            Path::new("/etc/rsmev"),
+        )
+    }
+
+    #[test]
+    fn trust_keys_and_their_defaults() {
+        let c = parse("").unwrap().trust;
+        assert_eq!(c, TrustConfig::new("/etc/rsmev/t"));
+        assert_eq!(c.crl_grace, Duration::ZERO);
+        assert_eq!(c.refresh, RefreshPolicy::default());
+        assert_eq!(c.refresh.interval, Duration::from_secs(3600));
+        assert_eq!(c.refresh.validity_percent, 50);
+        assert!(!c.fetch_distribution_points && c.crl_urls.is_empty());
+        assert_eq!(
+            (c.fetch_timeout, c.fetch_max_bytes),
+            (Duration::from_secs(30), 64 << 20)
+        );
+
+        let c = parse(
+            "intermediates = \"i\"\ncrl_grace_secs = 86400\ncrl_refresh_interval_secs = 600\n\
+             crl_refresh_validity_percent = 25\ncrl_refresh_min_retry_secs = 30\n\
+             crl_urls = [\"http://ca.example/a.crl\"]\ncrl_fetch_distribution_points = true\n\
+             crl_fetch_timeout_secs = 5\ncrl_fetch_max_bytes = 1000",
+        )
+        .unwrap()
+        .trust;
+        assert_eq!(c.intermediates.as_deref(), Some(Path::new("/etc/rsmev/i")));
+        assert_eq!(c.crl_grace, Duration::from_secs(86_400));
+        assert_eq!(
+            c.refresh,
+            RefreshPolicy {
+                interval: Duration::from_secs(600),
+                validity_percent: 25,
+                min_retry: Duration::from_secs(30),
+            }
+        );
+        assert_eq!(
+            c.crl_urls,
+            vec![Uri::from_static("http://ca.example/a.crl")]
+        );
+        assert!(c.fetch_distribution_points);
+        assert_eq!(
+            (c.fetch_timeout, c.fetch_max_bytes),
+            (Duration::from_secs(5), 1000)
+        );
+    }
+
+    #[test]
+    fn bad_trust_keys_are_refused() {
+        for (keys, needle) in [
+            ("crl_refresh_validity_percent = 0", "1 to 100"),
+            ("crl_refresh_validity_percent = 101", "1 to 100"),
+            ("crl_refresh_interval_secs = 0", "positive"),
+            ("crl_refresh_min_retry_secs = 0", "positive"),
+            ("crl_fetch_timeout_secs = 0", "positive"),
+            ("crl_fetch_max_bytes = 0", "positive"),
+            (
+                "crl_urls = [\"https://ca.example/a.crl\"]",
+                "only absolute http://",
+            ),
+            (
+                "crl_urls = [\"ldap://ca.example/cn=ca\"]",
+                "only absolute http://",
+            ),
+            ("crl_urls = [\"/a.crl\"]", "only absolute http://"),
+            ("crl_url = []", "unknown field"),
+        ] {
+            let e = parse(keys).unwrap_err();
+            assert!(e.contains(needle), "{keys}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_example_configuration_parses() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/examples");
+        let text = std::fs::read_to_string(dir.join("rsmev.toml")).unwrap();
+        let c = GatewayConfig::from_toml(&text, &dir).unwrap();
+        assert_eq!(c.trust.crl_grace, Duration::ZERO);
+        assert_eq!(c.trust.refresh.interval, Duration::from_secs(3600));
+    }
+
+    #[tokio::test]
+    async fn fetch_bounds() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        // A server answering each connection with the next canned response.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let answers: Vec<Vec<u8>> = vec![
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n".to_vec(),
+            b"HTTP/1.1 302 Found\r\nLocation: http://elsewhere/\r\nContent-Length: 0\r\n\r\n"
+                .to_vec(),
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2000\r\n\r\n".to_vec(),
+            // No Content-Length: the body is cut at the limit while read.
+            [
+                &b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"[..],
+                &[0u8; 1500],
+            ]
+            .concat(),
+            // Headers, then silence.
+            b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nabc".to_vec(),
+            b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nabc".to_vec(),
+        ];
+        let server = tokio::spawn(async move {
+            for a in answers {
+                let (mut s, _) = listener.accept().await.unwrap();
+                tokio::spawn(async move {
+                    let mut buf = [0u8; 4096];
+                    let _ = s.read(&mut buf).await;
+                    s.write_all(&a).await.unwrap();
+                    if a.starts_with(b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n") {
+                        // Keep the connection open, silent.
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                    }
+                    let _ = s.shutdown().await;
+                });
+            }
+        });
+        let dir = std::env::temp_dir().join(format!("rsmev-trust-fetch-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs-test/rsa-ca.cert.pem"),
+            dir.join("ca.pem"),
+        )
+        .unwrap();
+        let mut config = TrustConfig::new(&dir);
+        config.fetch_max_bytes = 1000;
+        config.fetch_timeout = Duration::from_secs(1);
+        let service = TrustService::load(config).unwrap();
+        let url = format!("http://{addr}/ca.crl");
+        assert!(matches!(
+            service.fetch(&url).await,
+            Err(FetchError::Status(404))
+        ));
+        assert!(matches!(
+            service.fetch(&url).await,
+            Err(FetchError::Status(302))
+        ));
+        assert!(matches!(
+            service.fetch(&url).await,
+            Err(FetchError::TooLarge(1000))
+        ));
+        assert!(matches!(
+            service.fetch(&url).await,
+            Err(FetchError::TooLarge(1000))
+        ));
+        assert!(matches!(
+            service.fetch(&url).await,
+            Err(FetchError::Timeout(_))
+        ));
+        assert_eq!(&service.fetch(&url).await.unwrap()[..], b"abc");
+        assert!(matches!(
+            service.fetch("https://127.0.0.1/x.crl").await,
+            Err(FetchError::NotHttp)
+        ));
+        server.abort();
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
