@@ -27,6 +27,25 @@ fn logging() -> tracing_appender::non_blocking::WorkerGuard {
     guard
 }
 
+/// Every connection is a descriptor: the soft limit (often 1024) must cover
+/// `limits.max_connections` plus the upstream connections, journal and certificate files, or
+/// `accept` fails before the connection bound is ever reached.
+fn descriptors(config: &GatewayConfig) {
+    let wanted = (config.limits.max_connections as u64)
+        .saturating_mul(2)
+        .saturating_add(1024);
+    match rlimit::increase_nofile_limit(wanted) {
+        Ok(got) if got < wanted => tracing::warn!(
+            limit = got,
+            wanted,
+            "the open-file limit is below twice limits.max_connections; raise the hard limit \
+             (LimitNOFILE= in the systemd unit) or lower limits.max_connections"
+        ),
+        Ok(got) => tracing::debug!(limit = got, "open-file limit"),
+        Err(e) => tracing::warn!(error = %e, "cannot raise the open-file limit"),
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -41,6 +60,7 @@ pub fn serve(args: &[String]) -> Result<()> {
     };
     let _logs = logging();
     let config = GatewayConfig::load(&config)?;
+    descriptors(&config);
     runtime()?.block_on(async move {
         let state = State::new(config).context("starting the gateway")?;
         let running = rsmev_gateway::start(state.clone()).await?;
@@ -56,8 +76,10 @@ pub fn serve(args: &[String]) -> Result<()> {
         loop {
             tokio::select! {
                 _ = hup.recv() => {
-                    // Refusals are logged and counted by reload itself.
-                    let _ = state.reload();
+                    // Refusals are logged and counted by reload itself; reading files blocks,
+                    // so not on an async worker.
+                    let s = state.clone();
+                    let _ = tokio::task::spawn_blocking(move || s.reload()).await;
                 }
                 _ = term.recv() => break,
                 _ = tokio::signal::ctrl_c() => break,

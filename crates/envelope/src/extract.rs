@@ -11,19 +11,19 @@ use rsmev_signature::ns::{ACTOR_SMEV, SMEV3_TYPES_PREFIX, is_smev2, is_soap};
 use rsmev_signature::{Message, Role, Verified, VerifiedSignature};
 use rsmev_xml::{Event, Limits, Reader, StartTag};
 
-use crate::{EnvelopeError, Environment, Exchange, Operation, Protocol, ServiceKey};
+use crate::{EnvelopeError, Environment, Exchange, Operation, Protocol, ServiceKey, Smev3Version};
 
 /// SMEV 3's WSDL namespace is `…/message-exchange/{v}` and its types namespace
 /// `…/message-exchange/types/{v}`; the operation elements are in the latter.
 const SMEV3_PREFIX: &str = "urn://x-artefacts-smev-gov-ru/services/message-exchange/";
 /// The revisions whose element structure this module knows (smev-protocol.md §2.3). A newer
 /// one is refused rather than read by guesswork.
-const SMEV3_VERSIONS: [&str; 3] = ["1.1", "1.2", "1.3"];
+const SMEV3_VERSIONS: [Smev3Version; 3] = Smev3Version::ALL;
 
 /// What the namespace of the Body's first element says about the protocol.
 enum Family {
     /// An SMEV 3 operation namespace of a known revision.
-    Smev3(&'static str),
+    Smev3(Smev3Version),
     /// Something under the SMEV 3 prefix that is no operation namespace this module knows
     /// (an unknown revision, or `…/types/basic/1.1`).
     UnknownSmev3,
@@ -38,7 +38,7 @@ fn family(ns: &str) -> Family {
     let version = rest.strip_prefix("types/").unwrap_or(rest);
     SMEV3_VERSIONS
         .into_iter()
-        .find(|v| *v == version)
+        .find(|v| v.as_str() == version)
         .map_or(Family::UnknownSmev3, Family::Smev3)
 }
 
@@ -75,7 +75,7 @@ impl Carrier {
 
 /// The request elements of the SMEV 3 WSDL (§2.2). Responses SMEV returns
 /// (`GetResponseResponse`, …) are not operations a participant invokes.
-fn smev3_operation(local: &str, version: &str) -> Option<(Operation, Carrier)> {
+fn smev3_operation(local: &str, version: Smev3Version) -> Option<(Operation, Carrier)> {
     Some(match local {
         "SendRequestRequest" => (Operation::SendRequest, Carrier::RequestData),
         "SendResponseRequest" => (Operation::SendResponse, Carrier::ResponseData),
@@ -84,7 +84,7 @@ fn smev3_operation(local: &str, version: &str) -> Option<(Operation, Carrier)> {
         "GetStatusRequest" => (Operation::GetStatus, Carrier::Timestamp),
         "AckRequest" => (Operation::Ack, Carrier::AckTarget),
         // 1.3 dropped it from the WSDL.
-        "GetIncomingQueueStatisticsRequest" if version != "1.3" => {
+        "GetIncomingQueueStatisticsRequest" if version != Smev3Version::V1_3 => {
             (Operation::GetIncomingQueueStatistics, Carrier::Timestamp)
         }
         _ => return None,
@@ -151,7 +151,7 @@ enum Frame {
 
 enum Mode {
     Smev3 {
-        version: &'static str,
+        version: Smev3Version,
         operation: Operation,
         carrier: Carrier,
         types_ns: String,
@@ -476,7 +476,7 @@ impl<'v> Extractor<'v> {
 
     fn finish_smev3(
         mut self,
-        version: &'static str,
+        version: Smev3Version,
         operation: Operation,
         carrier: Carrier,
     ) -> Result<Exchange, EnvelopeError> {
@@ -526,9 +526,7 @@ impl<'v> Extractor<'v> {
             Carrier::AckTarget | Carrier::Timestamp => {}
         }
         Ok(Exchange {
-            protocol: Protocol::Smev3 {
-                version: version.to_string(),
-            },
+            protocol: Protocol::Smev3 { version },
             operation,
             message_id,
             environment: self.environment(),
@@ -679,15 +677,15 @@ mod tests {
     #[test]
     fn operations() {
         assert_eq!(
-            smev3_operation("SendRequestRequest", "1.1"),
+            smev3_operation("SendRequestRequest", Smev3Version::V1_1),
             Some((Operation::SendRequest, Carrier::RequestData))
         );
         assert_eq!(
-            smev3_operation("GetIncomingQueueStatisticsRequest", "1.2"),
+            smev3_operation("GetIncomingQueueStatisticsRequest", Smev3Version::V1_2),
             Some((Operation::GetIncomingQueueStatistics, Carrier::Timestamp))
         );
         assert_eq!(
-            smev3_operation("GetIncomingQueueStatisticsRequest", "1.3"),
+            smev3_operation("GetIncomingQueueStatisticsRequest", Smev3Version::V1_3),
             None
         );
         for responses in [
@@ -697,7 +695,7 @@ mod tests {
             "AckResponse",
             "sendrequestrequest",
         ] {
-            assert_eq!(smev3_operation(responses, "1.1"), None);
+            assert_eq!(smev3_operation(responses, Smev3Version::V1_1), None);
         }
     }
 

@@ -13,13 +13,14 @@
 mod extract;
 
 use rsmev_fault::FaultCode;
+pub use rsmev_fault::Smev3Version;
 use rsmev_signature::{Message, Verified};
 
 /// Which protocol, and which revision of it, the envelope speaks.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Protocol {
-    /// SMEV 3 message-exchange; `version` is "1.1", "1.2" or "1.3" (from the types namespace).
-    Smev3 { version: String },
+    /// SMEV 3 message-exchange, in the revision its types namespace names.
+    Smev3 { version: Smev3Version },
     /// SMEV 2; `namespace` is the `smev:` namespace (`http://smev.gosuslugi.ru/rev120315`, …).
     Smev2 { namespace: String },
 }

@@ -10,7 +10,7 @@ use rsmev_signature::Profile;
 
 fn smev3(version: &str) -> Protocol {
     Protocol::Smev3 {
-        version: version.into(),
+        version: rsmev_envelope::Smev3Version::parse(version).unwrap(),
     }
 }
 

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use rsmev_envelope::{EnvelopeError, Environment, Operation, Protocol, ServiceKey};
+use rsmev_envelope::{EnvelopeError, Environment, Operation, Protocol, ServiceKey, Smev3Version};
 use rsmev_fault::FaultCode;
 use rsmev_signature::{Profile, SigError, SignOptions};
 
@@ -50,7 +50,7 @@ fn send_request_test_and_prod() {
     assert_eq!(
         test.protocol,
         Protocol::Smev3 {
-            version: "1.1".into()
+            version: Smev3Version::V1_1
         }
     );
     assert_eq!(test.operation, Operation::SendRequest);
@@ -261,7 +261,7 @@ fn each_operation() {
         assert_eq!(
             x.protocol,
             Protocol::Smev3 {
-                version: version.into()
+                version: Smev3Version::parse(version).unwrap()
             },
             "{element}"
         );

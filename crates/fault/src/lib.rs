@@ -7,6 +7,40 @@ use std::fmt;
 
 pub mod soap;
 
+/// The SMEV 3 message-exchange revisions rsmev speaks (the `…/types/{v}` namespaces). A
+/// fault, a selector or an answer is written in the caller's revision.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Smev3Version {
+    V1_1,
+    /// What faults use when the caller's revision is unknown (a message that is not SMEV 3,
+    /// or not XML at all): the revision most participants run.
+    #[default]
+    V1_2,
+    V1_3,
+}
+
+impl Smev3Version {
+    pub const ALL: [Smev3Version; 3] = [Smev3Version::V1_1, Smev3Version::V1_2, Smev3Version::V1_3];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Smev3Version::V1_1 => "1.1",
+            Smev3Version::V1_2 => "1.2",
+            Smev3Version::V1_3 => "1.3",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Smev3Version> {
+        Smev3Version::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+}
+
+impl fmt::Display for Smev3Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A stable fault code, as sent to the caller in the SOAP fault and counted in metrics.
 ///
 /// The SMEV-level code (`smev_code`) follows the public SMEV 3 catalogue where one exists
@@ -238,6 +272,14 @@ impl FaultCode {
             | FaultCode::ServiceOverloaded
             | FaultCode::Internal => "SMEV-500",
         }
+    }
+
+    /// Whether the caller is to blame (its message, its certificate, its rights): then the
+    /// specific reason helps the participant's developer and goes into the fault. When the
+    /// node or an upstream is to blame (`SMEV-500`), the reason names internal addresses and
+    /// transport errors: it stays in the log and the journal, under the fault's correlation id.
+    pub const fn blames_caller(self) -> bool {
+        !matches!(self.smev_code().as_bytes(), b"SMEV-500")
     }
 
     /// Human-readable text in Russian, as SMEV faults carry it.

@@ -4,7 +4,7 @@
 //! `Description` (`SMEV-NNN:` + text) in the basic namespace. rsmev adds an English text and
 //! the reason in its own namespace, so an operator can read the log line and the fault alike.
 
-use crate::FaultCode;
+use crate::{FaultCode, Smev3Version};
 
 pub const SOAP11: &str = "http://schemas.xmlsoap.org/soap/envelope/";
 pub const SOAP12: &str = "http://www.w3.org/2003/05/soap-envelope";
@@ -113,14 +113,19 @@ fn escape(s: &str, out: &mut String) {
     }
 }
 
-/// A SOAP fault for `code`. `smev3_version` ("1.1", "1.2", "1.3") picks the faults and basic
-/// namespaces; `reason` is the specific cause (the error's own message), written in rsmev's
-/// detail element only, never in place of the catalogue text.
-pub fn render(code: FaultCode, reason: &str, soap: SoapVersion, smev3_version: &str) -> String {
-    let version = match smev3_version {
-        "1.1" | "1.2" | "1.3" => smev3_version,
-        _ => "1.2",
-    };
+/// A SOAP fault for `code` in the caller's SOAP and SMEV 3 versions. `correlation` ties the
+/// fault to the node's log line and journal record; `detail` is the specific reason, given
+/// only when it is the caller's to read (see [`FaultCode::blames_caller`]) — it goes into
+/// rsmev's detail element, never in place of the catalogue text.
+pub fn render(
+    code: FaultCode,
+    soap: SoapVersion,
+    version: Smev3Version,
+    correlation: &str,
+    detail: Option<&str>,
+) -> String {
+    let version = version.as_str();
+    let reason = detail.unwrap_or_default();
     let faults =
         format!("urn://x-artefacts-smev-gov-ru/services/message-exchange/types/faults/{version}");
     let basic =
@@ -179,11 +184,17 @@ pub fn render(code: FaultCode, reason: &str, soap: SoapVersion, smev3_version: &
     x.push_str(code.as_str());
     x.push_str("\" smev=\"");
     x.push_str(code.smev_code());
+    x.push_str("\" correlation=\"");
+    escape(correlation, &mut x);
     x.push_str("\"><r:Text xml:lang=\"en\">");
     escape(code.text_en(), &mut x);
-    x.push_str("</r:Text><r:Detail>");
-    escape(reason, &mut x);
-    x.push_str("</r:Detail></r:Reason>");
+    x.push_str("</r:Text>");
+    if detail.is_some() {
+        x.push_str("<r:Detail>");
+        escape(reason, &mut x);
+        x.push_str("</r:Detail>");
+    }
+    x.push_str("</r:Reason>");
     match soap {
         SoapVersion::Soap11 => x.push_str("</detail>"),
         SoapVersion::Soap12 => x.push_str("</soap:Detail>"),
@@ -200,11 +211,21 @@ mod tests {
     fn every_code_renders_in_both_soap_versions() {
         for &code in FaultCode::ALL {
             for soap in [SoapVersion::Soap11, SoapVersion::Soap12] {
-                let x = render(code, "reason <&> \u{1}", soap, "1.1");
+                let x = render(
+                    code,
+                    soap,
+                    Smev3Version::V1_1,
+                    "c0ffee",
+                    Some("reason <&> \u{1}"),
+                );
                 assert!(x.contains(code.as_str()));
                 assert!(x.contains(&format!("{}:", code.smev_code())));
                 assert!(x.contains("reason &lt;&amp;&gt; \u{FFFD}"), "{x}");
                 assert!(x.contains("types/faults/1.1"));
+                assert!(x.contains(" correlation=\"c0ffee\""), "{x}");
+                let bare = render(code, soap, Smev3Version::V1_3, "c0ffee", None);
+                assert!(!bare.contains("r:Detail"), "{bare}");
+                assert!(bare.contains("types/faults/1.3"));
             }
         }
     }
@@ -213,14 +234,42 @@ mod tests {
     fn signature_faults_carry_the_enumerated_reason() {
         let x = render(
             FaultCode::CertificateExpired,
-            "expired at 2021-02-18",
             SoapVersion::Soap11,
-            "1.2",
+            Smev3Version::V1_2,
+            "1",
+            Some("expired at 2021-02-18"),
         );
         assert!(x.contains(
             "<ns3:SignatureVerificationFault>CertificateIsExpired</ns3:SignatureVerificationFault>"
         ));
         assert!(x.contains("<faultcode>soap:Server</faultcode>"));
         assert!(x.contains("<Description>SMEV-100:"));
+    }
+}
+
+#[cfg(test)]
+mod blame {
+    use crate::FaultCode;
+
+    /// Node-side failures never hand their reason to the caller; caller-side ones do.
+    #[test]
+    fn who_is_to_blame() {
+        for c in [
+            FaultCode::UpstreamUnavailable,
+            FaultCode::UpstreamTimeout,
+            FaultCode::UpstreamInvalidAnswer,
+            FaultCode::Internal,
+            FaultCode::Overloaded,
+            FaultCode::RevocationUnknown,
+        ] {
+            assert!(!c.blames_caller(), "{c}");
+        }
+        for c in [
+            FaultCode::DigestMismatch,
+            FaultCode::AccessDenied,
+            FaultCode::SchemaViolation,
+        ] {
+            assert!(c.blames_caller(), "{c}");
+        }
     }
 }

@@ -45,7 +45,7 @@ impl TrustClientVerifier {
         mandatory: bool,
         provider: Arc<CryptoProvider>,
     ) -> Result<TrustClientVerifier, String> {
-        let text = crate::config::read_bounded(client_ca, 16 << 20)?;
+        let text = crate::files::read_bounded(client_ca, 16 << 20)?;
         let cas = rsmev_pki::parse_pem_bundle(&text).map_err(|e| e.to_string())?;
         if cas.is_empty() {
             return Err("no certificate".into());

@@ -9,6 +9,8 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 use rsmev_fault::FaultCode;
 
+pub use crate::telemetry::Outcome;
+
 /// Label values as Prometheus writes them: lower case.
 macro_rules! label_values {
     ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
@@ -19,26 +21,6 @@ macro_rules! label_values {
             }
         }
     };
-}
-
-#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
-pub enum Outcome {
-    /// Relayed, and the answer passed its checks.
-    Relayed,
-    /// Refused by the gateway with a fault.
-    Refused,
-    /// The client went away before the answer.
-    Cancelled,
-}
-impl Outcome {
-    /// The label value, and the journal's `outcome`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Relayed => "relayed",
-            Outcome::Refused => "refused",
-            Outcome::Cancelled => "cancelled",
-        }
-    }
 }
 
 impl EncodeLabelValue for Outcome {
@@ -84,15 +66,39 @@ pub enum UpstreamResult {
     Timeout,
     Unavailable,
     BadAnswer,
+    /// The provider answered with a SOAP fault, relayed to the caller.
+    ProviderFault,
+    /// Not attempted: the upstream's share of exchanges in flight was in use.
+    Saturated,
 }
 label_values!(UpstreamResult {
     Ok => "ok",
+    ProviderFault => "provider_fault",
+    Saturated => "saturated",
     CircuitOpen => "circuit_open",
     ConnectRetried => "connect_retried",
     Timeout => "timeout",
     Unavailable => "unavailable",
     BadAnswer => "bad_answer",
 });
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SenderLabels {
+    /// A registered system's mnemonic (bounded by the registry), or `federal SMEV`.
+    pub sender: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ListenerLabels {
+    pub listener: Listener,
+}
+
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum Listener {
+    Main,
+    Admin,
+}
+label_values!(Listener { Main => "main", Admin => "admin" });
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReloadLabels {
@@ -116,7 +122,18 @@ pub struct Metrics {
     pub registry_generation: Gauge,
     pub journal: crate::journal::JournalMetrics,
     pub ids_remembered: Gauge,
-    pub ids_evicted: Counter,
+    pub ids_evicted: Family<SenderLabels, Counter>,
+    pub connections_open: Family<ListenerLabels, Gauge>,
+    pub connections_refused: Family<ListenerLabels, Counter>,
+    pub body_budget_used: Gauge,
+    pub cpu: crate::cpu::CpuMetrics,
+    pub upstream_in_flight: Family<ServiceLabels, Gauge>,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ServiceLabels {
+    /// The registry's SID, or `federal` for federal SMEV's endpoint.
+    pub service: String,
 }
 
 impl Metrics {
@@ -177,19 +194,64 @@ impl Metrics {
             "Failed journal writes (each retried into a new file)",
             journal.write_errors.clone(),
         );
+        registry.register(
+            "journal_files_removed",
+            "Journal files removed by the retention bounds (journal.max_total_bytes, max_age_days)",
+            journal.files_removed.clone(),
+        );
         let ids_remembered = Gauge::default();
-        let ids_evicted = Counter::default();
+        let ids_evicted = Family::<SenderLabels, Counter>::default();
         registry.register(
             "message_ids_remembered",
-            "MessageIDs the node remembers to refuse their replay",
+            "Replay keys (MessageIDs and signatures of admitted messages) the node remembers",
             ids_remembered.clone(),
         );
         registry.register(
             "message_ids_evicted",
-            "MessageIDs forgotten before their window ended because of the capacity bound",
+            "Replay keys forgotten before their window ended because of the capacity bounds, by sender",
             ids_evicted.clone(),
         );
+        let connections_open = Family::<ListenerLabels, Gauge>::default();
+        let connections_refused = Family::<ListenerLabels, Counter>::default();
+        registry.register(
+            "connections_open",
+            "Client connections open now",
+            connections_open.clone(),
+        );
+        registry.register(
+            "connections_refused",
+            "Connections closed at once because limits.max_connections were open",
+            connections_refused.clone(),
+        );
+        let body_budget_used = Gauge::default();
+        registry.register(
+            "body_budget_used_bytes",
+            "Bytes of request bodies buffered now (limits.body_budget_bytes bounds it)",
+            body_budget_used.clone(),
+        );
+        let cpu = crate::cpu::CpuMetrics::default();
+        registry.register(
+            "cpu_jobs",
+            "Verification and signing jobs waiting or running on the CPU pool",
+            cpu.queued.clone(),
+        );
+        registry.register(
+            "cpu_jobs_refused",
+            "Jobs refused because the CPU pool's queue was full (RSMEV-OVERLOADED)",
+            cpu.refused.clone(),
+        );
+        let upstream_in_flight = Family::<ServiceLabels, Gauge>::default();
+        registry.register(
+            "upstream_in_flight",
+            "Exchanges in flight per upstream (bounded by its share of limits.max_in_flight)",
+            upstream_in_flight.clone(),
+        );
         Metrics {
+            connections_open,
+            connections_refused,
+            body_budget_used,
+            cpu,
+            upstream_in_flight,
             journal,
             ids_remembered,
             ids_evicted,

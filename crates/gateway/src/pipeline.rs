@@ -1,25 +1,24 @@
-//! One exchange, start to end: verify → read the facts → authorize → relay → check the answer.
-//! The synchronous part (no IO) decides; the asynchronous part only moves bytes.
+//! The synchronous, IO-free part of an exchange: verify → read the facts → authorize or route →
+//! an owned [`Decision`]; and the answer's own check. Runs on the CPU pool (`cpu.rs`); the
+//! asynchronous part (`exchange.rs`, `relay.rs`) only moves bytes.
 
-use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
-use rsmev_envelope::{Environment, Exchange};
-use rsmev_fault::FaultCode;
+use rsmev_envelope::{Environment, Exchange, Operation, Protocol};
+use rsmev_fault::{FaultCode, Smev3Version};
 use rsmev_registry::Snapshot;
-use rsmev_signature::ns::ACTOR_SMEV;
-use rsmev_signature::{Role, SigError, Verifier};
+use rsmev_signature::{SigError, Verifier};
 
-/// Why an exchange was refused: the fault code and the specific reason.
+use crate::telemetry::Facts;
+
+/// Why an exchange was refused: the fault code, the full reason (for the log and the journal;
+/// the caller's fault carries it only when the caller is to blame), and what was known.
 #[derive(Debug, Clone)]
 pub struct Refusal {
     pub code: FaultCode,
     pub reason: String,
-    /// What was known when it was refused, for the metric and the log line.
-    pub service: Option<String>,
-    pub environment: Option<Environment>,
-    pub message_id: Option<String>,
-    pub sender: Option<String>,
+    /// Boxed: refusals travel in `Result`s on the hot path.
+    pub facts: Box<Facts>,
 }
 
 impl Refusal {
@@ -27,16 +26,13 @@ impl Refusal {
         Refusal {
             code,
             reason: reason.into(),
-            service: None,
-            environment: None,
-            message_id: None,
-            sender: None,
+            facts: Box::default(),
         }
     }
 
     fn with(mut self, exchange: &Exchange) -> Refusal {
-        self.environment = Some(exchange.environment);
-        self.message_id = exchange.message_id.clone();
+        self.facts.environment = Some(exchange.environment);
+        self.facts.message_id = exchange.message_id.clone();
         self
     }
 }
@@ -47,34 +43,87 @@ impl From<SigError> for Refusal {
     }
 }
 
-/// What the gateway decided to do with an admitted request; owned, so the async part holds no
+/// Who the message comes from, by its origin signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// A registered information system of a participant.
+    Participant,
+    /// Federal SMEV, forwarding to a regional service.
+    Federal,
+}
+
+/// The protocol family, for what the node adds on the way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Family {
+    Smev2,
+    Smev3,
+}
+
+/// Where a relayed exchange goes, and under which bounds.
+#[derive(Debug, Clone)]
+pub struct Relay {
+    pub upstream: http::Uri,
+    pub timeout: Duration,
+    /// The name the upstream's share of exchanges in flight, its metrics and its circuit go by:
+    /// the service's SID, or `federal`.
+    pub share: String,
+    /// The service's own bound on exchanges in flight, if the registry sets one.
+    pub share_limit: Option<usize>,
+}
+
+/// What the node does with an admitted message. Today every admitted message is relayed;
+/// the node's own queues (the SMEV 3 node issue) add "enqueue" and "serve from a queue".
+#[derive(Debug, Clone)]
+pub enum Action {
+    Relay(Relay),
+}
+
+/// What the gateway decided about an admitted request; owned, so the async part holds no
 /// borrow of the message or of the registry snapshot.
 #[derive(Debug, Clone)]
 pub struct Decision {
-    pub upstream: String,
-    pub timeout: std::time::Duration,
+    pub origin: Origin,
+    pub family: Family,
+    /// The caller's SMEV 3 revision (faults and answers are written in it).
+    pub version: Smev3Version,
+    pub operation: Operation,
+    /// The sending system's mnemonic, or `federal SMEV`.
+    pub sender: String,
     pub sid: Option<String>,
-    /// The participant whose systems may sign the answer (the service's provider).
+    /// The participant whose systems may sign the answer (a regional service's provider);
+    /// `None` when the answer comes through federal SMEV.
     pub provider: Option<String>,
     pub environment: Environment,
     pub message_id: Option<String>,
-    pub sender: String,
-    pub smev3_version: String,
-    /// SMEV 2: the node adds its own header and signature to what it relays.
-    pub smev2: bool,
+    /// The origin signature's SignatureValue: a replay repeats it.
+    pub signature: Option<Vec<u8>>,
+    pub action: Action,
 }
 
 impl Decision {
-    /// A refusal of this admitted exchange: what was decided goes into the log, the metric
-    /// and the journal.
-    pub fn refusal(&self, code: FaultCode, reason: String) -> Refusal {
-        Refusal {
-            code,
-            reason,
+    /// What the log, the metric and the journal know once this decision is made.
+    pub fn facts(&self) -> Facts {
+        Facts {
+            sender: Some(self.sender.clone()),
             service: self.sid.clone(),
             environment: Some(self.environment),
             message_id: self.message_id.clone(),
-            sender: Some(self.sender.clone()),
+            ..Facts::default()
+        }
+    }
+
+    /// A refusal of this admitted exchange.
+    pub fn refusal(&self, code: FaultCode, reason: impl Into<String>) -> Refusal {
+        Refusal {
+            code,
+            reason: reason.into(),
+            facts: Box::new(self.facts()),
+        }
+    }
+
+    pub fn relay(&self) -> &Relay {
+        match &self.action {
+            Action::Relay(r) => r,
         }
     }
 }
@@ -93,19 +142,17 @@ impl Verifiers {
     /// SMEV 3 messages name the message-exchange namespace; anything else is judged as SMEV 2.
     /// A wrong guess cannot admit anything: each profile is strict on its own.
     pub fn for_message(&self, body: &[u8]) -> &Verifier {
-        if memchr_find(
+        if memchr::memmem::find(
             body,
             b"urn://x-artefacts-smev-gov-ru/services/message-exchange/",
-        ) {
+        )
+        .is_some()
+        {
             &self.smev3
         } else {
             &self.smev2
         }
     }
-}
-
-fn memchr_find(hay: &[u8], needle: &[u8]) -> bool {
-    memchr::memmem::find(hay, needle).is_some()
 }
 
 /// The SOAP version of an envelope, from its root start tag only: the envelope namespace is
@@ -121,7 +168,12 @@ pub fn soap_version(body: &[u8]) -> rsmev_fault::soap::SoapVersion {
             Some(b'?' | b'!') => at = start + 1,
             Some(_) => {
                 let end = memchr::memchr(b'>', &body[start..]).map_or(body.len(), |e| start + e);
-                return if memchr_find(&body[start..end], rsmev_fault::soap::SOAP12.as_bytes()) {
+                return if memchr::memmem::find(
+                    &body[start..end],
+                    rsmev_fault::soap::SOAP12.as_bytes(),
+                )
+                .is_some()
+                {
                     SoapVersion::Soap12
                 } else {
                     SoapVersion::Soap11
@@ -131,6 +183,42 @@ pub fn soap_version(body: &[u8]) -> rsmev_fault::soap::SoapVersion {
         }
     }
     SoapVersion::Soap11
+}
+
+/// The SMEV 3 revision a message speaks, from its root start tag's and first elements'
+/// namespace declarations — only to write a refusal in the caller's revision before anything
+/// was verified.
+pub fn smev3_version_hint(body: &[u8]) -> Smev3Version {
+    let head = &body[..body.len().min(4096)];
+    for v in Smev3Version::ALL {
+        let ns = format!(
+            "urn://x-artefacts-smev-gov-ru/services/message-exchange/types/{}\"",
+            v.as_str()
+        );
+        if memchr::memmem::find(head, ns.as_bytes()).is_some() {
+            return v;
+        }
+    }
+    Smev3Version::default()
+}
+
+fn upstream_relay(
+    upstream: &rsmev_registry::Upstream,
+    share: String,
+    share_limit: Option<usize>,
+) -> Result<Action, Refusal> {
+    let uri: http::Uri = upstream.url().parse().map_err(|e| {
+        Refusal::new(
+            FaultCode::Internal,
+            format!("registry upstream {}: {e}", upstream.url()),
+        )
+    })?;
+    Ok(Action::Relay(Relay {
+        upstream: uri,
+        timeout: upstream.timeout(),
+        share,
+        share_limit,
+    }))
 }
 
 /// Verifies and authorizes a request against the snapshot in force.
@@ -145,42 +233,50 @@ pub fn decide(
     let verified = verifier.verify(body)?;
     let exchange = rsmev_envelope::exchange(&verified)
         .map_err(|e| Refusal::new(e.fault_code(), e.to_string()))?;
-    let smev3_version = smev3_version(&exchange);
-    let smev2 = matches!(exchange.protocol, rsmev_envelope::Protocol::Smev2 { .. });
+    let (family, version) = match &exchange.protocol {
+        Protocol::Smev3 { version } => (Family::Smev3, *version),
+        Protocol::Smev2 { .. } => (Family::Smev2, Smev3Version::default()),
+    };
     // A message federal SMEV forwards to this node carries SMEV's own signature (SMEV 3
     // SMEVSignature, SMEV 2 a node actor): it is routed to a regional provider; anything else
     // is a participant's request and is authorized against the access matrix.
     let from_federal = verified.signatures().iter().any(|s| match &s.role {
-        Role::Smev => true,
-        Role::WsSecurity { actor } => actor != ACTOR_SMEV,
+        rsmev_signature::Role::Smev => true,
+        rsmev_signature::Role::WsSecurity { actor } => actor != rsmev_signature::ns::ACTOR_SMEV,
         _ => false,
     });
+    let signature = None;
     if from_federal {
         let routed = snapshot
             .route_incoming(&verified, &exchange, now)
             .map_err(|e| Refusal::new(e.fault_code(), e.to_string()).with(&exchange))?;
-        let upstream = routed.upstream();
+        let sid = routed.service().sid().to_string();
         return Ok(Decision {
-            upstream: upstream.url().to_string(),
-            timeout: upstream.timeout(),
-            sid: Some(routed.service().sid().to_string()),
+            origin: Origin::Federal,
+            family,
+            version,
+            operation: exchange.operation.clone(),
+            sender: "federal SMEV".to_string(),
             provider: Some(routed.provider().id().to_string()),
             environment: routed.environment(),
             message_id: exchange.message_id.clone(),
-            sender: "federal SMEV".to_string(),
-            smev3_version,
-            smev2,
+            signature,
+            action: upstream_relay(routed.upstream(), sid.clone(), None)?,
+            sid: Some(sid),
         });
     }
     let authorized = snapshot
         .authorize(&verified, &exchange, now)
         .and_then(|a| a.check_tls_client(tls_client.as_ref()).map(|()| a))
         .map_err(|e| Refusal::new(e.fault_code(), e.to_string()).with(&exchange))?;
-    let upstream = authorized.upstream();
+    let sid = authorized.service().map(|s| s.sid().to_string());
+    let share = sid.clone().unwrap_or_else(|| "federal".into());
     Ok(Decision {
-        upstream: upstream.url().to_string(),
-        timeout: upstream.timeout(),
-        sid: authorized.service().map(|s| s.sid().to_string()),
+        origin: Origin::Participant,
+        family,
+        version,
+        operation: exchange.operation.clone(),
+        sender: authorized.system().mnemonic().to_string(),
         // The answer to a request for a regional service must come from its provider; an
         // answer through federal SMEV is SMEV's to vouch for.
         provider: authorized
@@ -189,31 +285,23 @@ pub fn decide(
             .map(|s| snapshot.owner_of(s).id().to_string()),
         environment: authorized.environment(),
         message_id: exchange.message_id.clone(),
-        sender: authorized.system().mnemonic().to_string(),
-        smev3_version,
-        smev2,
+        signature,
+        action: upstream_relay(authorized.upstream(), share, None)?,
+        sid,
     })
-}
-
-/// The SMEV 3 version a fault to this caller uses (its faults and basic namespaces).
-pub fn smev3_version(exchange: &Exchange) -> String {
-    match &exchange.protocol {
-        rsmev_envelope::Protocol::Smev3 { version } => version.clone(),
-        rsmev_envelope::Protocol::Smev2 { .. } => "1.2".to_string(),
-    }
 }
 
 /// The provider's answer: it must verify, and its signer must be an information system of the
 /// service's provider (a valid signature by anyone else is not the provider's answer).
 pub fn check_answer(
     verifiers: &Verifiers,
-    snapshot: &Arc<Snapshot>,
+    snapshot: &Snapshot,
     decision: &Decision,
     body: &[u8],
 ) -> Result<(), Refusal> {
     let bad = |e: SigError| {
-        Refusal::new(
-            FaultCode::UpstreamUnavailable,
+        decision.refusal(
+            FaultCode::UpstreamInvalidAnswer,
             format!("the answer does not verify: {e}"),
         )
     };
@@ -241,8 +329,8 @@ pub fn check_answer(
     if own {
         Ok(())
     } else {
-        Err(Refusal::new(
-            FaultCode::UpstreamUnavailable,
+        Err(decision.refusal(
+            FaultCode::UpstreamInvalidAnswer,
             format!("the answer is not signed by an information system of provider {provider}"),
         ))
     }
@@ -264,5 +352,12 @@ mod tests {
         );
         assert_eq!(soap_version(b"not xml"), SoapVersion::Soap11);
         assert_eq!(soap_version(b""), SoapVersion::Soap11);
+    }
+
+    #[test]
+    fn version_hints() {
+        let m = br#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><ns:SendRequestRequest xmlns:ns="urn://x-artefacts-smev-gov-ru/services/message-exchange/types/1.3">"#;
+        assert_eq!(smev3_version_hint(m), Smev3Version::V1_3);
+        assert_eq!(smev3_version_hint(b"junk"), Smev3Version::V1_2);
     }
 }

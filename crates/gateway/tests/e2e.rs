@@ -172,6 +172,7 @@ async fn bus() -> Bus {
 [server]
 listen = "127.0.0.1:0"
 admin_listen = "127.0.0.1:0"
+public_url = "https://rsmev.example/ws?a=1&b=2"
 [trust]
 anchors = "{}"
 [registry]
@@ -231,6 +232,16 @@ impl Bus {
         String::from_utf8(body.to_vec()).unwrap()
     }
 
+    /// The journal record of the exchange whose fault names this correlation id.
+    fn journal_record(&self, answer: &str) -> serde_json::Value {
+        let id = correlation(answer);
+        self.state.sync_journal();
+        journal_lines(&self.dir.join("journal"))
+            .into_iter()
+            .find(|r| r["correlation"] == id.as_str())
+            .unwrap_or_else(|| panic!("no journal record for {id}"))
+    }
+
     async fn stop(self) {
         self.gateway.shutdown().await;
         self.provider.stop();
@@ -278,6 +289,34 @@ async fn raw_post_chunked(addr: SocketAddr, len: usize) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The correlation id a fault carries.
+fn correlation(fault: &str) -> String {
+    let at = fault.find(" correlation=\"").expect("a correlation id") + 14;
+    fault[at..at + fault[at..].find('"').unwrap()].to_string()
+}
+
+/// Every exchange record in a journal directory.
+fn journal_lines(dir: &std::path::Path) -> Vec<serde_json::Value> {
+    let mut lines = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let path = e.unwrap().path();
+        if !path
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .starts_with("exchanges-")
+        {
+            continue;
+        }
+        let text = std::fs::read_to_string(path).unwrap();
+        lines.extend(
+            text.lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()),
+        );
+    }
+    lines
+}
+
 /// Asserts a SOAP fault with this rsmev code.
 fn fault(answer: &(u16, String), code: &str) {
     assert_eq!(answer.0, 500, "{}", answer.1);
@@ -311,22 +350,20 @@ async fn signed_request_through_the_bus_and_back() {
             .contains("IS FNS GOST-512")
     );
     assert!(answer.contains(&format!("<d:RequestMessageID>{id}<")));
-    // The WSDL names the address the caller used.
-    let resp = bus
-        .client
-        .get(
-            format!("http://{}/ws?wsdl", bus.gateway.addr)
-                .parse()
-                .unwrap(),
-        )
-        .await
+    // The WSDL names the configured public address (escaped), whatever Host and path the
+    // request carried: a cache in front must not learn an attacker's address.
+    let req = http::Request::get(format!("http://{}/a%22b&c?wsdl", bus.gateway.addr))
+        .header("host", "evil.example")
+        .body(Full::new(Bytes::new()))
         .unwrap();
+    let resp = bus.client.request(req).await.unwrap();
     let wsdl = resp.into_body().collect().await.unwrap().to_bytes();
     let wsdl = String::from_utf8(wsdl.to_vec()).unwrap();
     assert!(
-        wsdl.contains(&format!("location=\"http://{}/ws\"", bus.gateway.addr)),
+        wsdl.contains("location=\"https://rsmev.example/ws?a=1&amp;b=2\""),
         "{wsdl}"
     );
+    assert!(!wsdl.contains("evil.example") && !wsdl.contains("a%22b"));
     assert!(wsdl.contains("soapAction=\"urn:SendRequest\""));
     let metrics = bus.get_admin("/metrics").await;
     assert!(
@@ -415,13 +452,16 @@ async fn refusals_each_get_their_fault_and_metric() {
         "urn://example/impostor/1.0",
     );
     let answer = bus.post(sign("participant-gost256", &impostor)).await;
-    fault(&answer, "RSMEV-UPSTREAM-UNAVAILABLE");
+    fault(&answer, "RSMEV-UPSTREAM-INVALID-ANSWER");
+    // The caller learns the code and a correlation id; the operator reads why in the journal.
+    assert!(!answer.1.contains("gibdd44"), "{}", answer.1);
+    let record = bus.journal_record(&answer.1);
     assert!(
-        answer
-            .1
+        record["reason"]
+            .as_str()
+            .unwrap()
             .contains("not signed by an information system of provider gibdd44"),
-        "{}",
-        answer.1
+        "{record}"
     );
     // Not XML at all, and too large.
     fault(&bus.post(b"not xml".to_vec()).await, "RSMEV-XML-MALFORMED");
@@ -449,6 +489,7 @@ async fn refusals_each_get_their_fault_and_metric() {
         "RSMEV-DSIG-WRONG-SIGNED-ELEMENT",
         "RSMEV-REG-UNKNOWN-SERVICE",
         "RSMEV-UPSTREAM-UNAVAILABLE",
+        "RSMEV-UPSTREAM-INVALID-ANSWER",
         "RSMEV-UPSTREAM-TIMEOUT",
         "RSMEV-XML-MALFORMED",
         "RSMEV-XML-TOO-LARGE",
@@ -614,11 +655,15 @@ async fn circuit_opens_on_a_dead_provider() {
     for _ in 0..5 {
         let answer = bus.post(request.clone()).await;
         fault(&answer, "RSMEV-UPSTREAM-UNAVAILABLE");
-        assert!(!answer.1.contains("circuit open"), "{}", answer.1);
+        // Internal addresses and transport errors stay with the operator.
+        assert!(!answer.1.contains("127.0.0.1"), "{}", answer.1);
+        let why = bus.journal_record(&answer.1)["reason"].to_string();
+        assert!(!why.contains("circuit open"), "{why}");
     }
     let answer = bus.post(request).await;
     fault(&answer, "RSMEV-UPSTREAM-UNAVAILABLE");
-    assert!(answer.1.contains("circuit open"), "{}", answer.1);
+    let why = bus.journal_record(&answer.1)["reason"].to_string();
+    assert!(why.contains("circuit open"), "{why}");
     // The healthy provider's circuit is unaffected.
     assert_eq!(bus.post(sign("participant-gost256", REQUEST)).await.0, 200);
     let metrics = bus.get_admin("/metrics").await;
@@ -731,14 +776,7 @@ async fn replays_are_refused_and_every_exchange_is_journaled() {
 
     // The journal: one line per exchange, of both gateways.
     bus.state.sync_journal();
-    let mut lines = Vec::new();
-    for e in std::fs::read_dir(bus.dir.join("journal")).unwrap() {
-        let text = std::fs::read_to_string(e.unwrap().path()).unwrap();
-        lines.extend(
-            text.lines()
-                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()),
-        );
-    }
+    let lines = journal_lines(&bus.dir.join("journal"));
     assert_eq!(lines.len(), 8, "{lines:#?}");
     let relayed: Vec<_> = lines.iter().filter(|r| r["outcome"] == "relayed").collect();
     assert_eq!(relayed.len(), 1);

@@ -153,7 +153,16 @@ impl ConfigError {
         ConfigError { file: None, kind }
     }
 
-    pub(crate) fn in_file(mut self, file: PathBuf) -> Self {
+    /// A rule of the caller's that the registry breaks (`at`: the key path it is about).
+    pub fn invalid(at: impl Into<String>, why: impl Into<String>) -> Self {
+        ConfigError::new(ConfigErrorKind::Invalid {
+            at: at.into(),
+            why: why.into(),
+        })
+    }
+
+    /// The same error, naming the registry file it is about.
+    pub fn in_file(mut self, file: PathBuf) -> Self {
         self.file = Some(file);
         self
     }

@@ -40,6 +40,15 @@ impl Registry {
     /// and its generation is returned; otherwise the running snapshot stays and the error says
     /// why.
     pub fn reload(&self) -> Result<u64, ConfigError> {
+        self.reload_checked(|_| Ok(()))
+    }
+
+    /// [`Registry::reload`], with a check of the caller's on the new snapshot before it is
+    /// swapped in (the gateway's own rules: its operator certificate must never be federal).
+    pub fn reload_checked(
+        &self,
+        check: impl FnOnce(&Snapshot) -> Result<(), ConfigError>,
+    ) -> Result<u64, ConfigError> {
         // A poisoned lock only means an earlier reload panicked between lock and swap; the
         // snapshot itself is never left half-written, so carry on.
         let _guard = self
@@ -48,6 +57,7 @@ impl Registry {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let generation = self.current.load().generation() + 1;
         let snapshot = read(&self.path, generation)?;
+        check(&snapshot).map_err(|e| e.in_file(self.path.clone()))?;
         self.current.store(Arc::new(snapshot));
         Ok(generation)
     }

@@ -128,6 +128,11 @@ impl Snapshot {
 
     /// The system a certificate is registered for, by its SHA-256 (of the DER), whatever its
     /// window.
+    /// Is the certificate (SHA-256 of its DER) one of federal SMEV's, in any window?
+    pub fn is_federal_certificate(&self, sha256: &[u8; 32]) -> bool {
+        self.index.federal_certificates.contains_key(sha256)
+    }
+
     pub fn system_by_certificate(&self, sha256: &[u8; 32]) -> Option<&InformationSystem> {
         self.index
             .certificates

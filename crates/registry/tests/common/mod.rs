@@ -83,7 +83,7 @@ pub fn smev3_signed(key: &str, test: bool) -> Vec<u8> {
 pub fn smev3_exchange(env: Environment) -> Exchange {
     Exchange {
         protocol: Protocol::Smev3 {
-            version: "1.1".into(),
+            version: rsmev_envelope::Smev3Version::V1_1,
         },
         operation: Operation::SendRequest,
         message_id: Some("db0486d0-3c08-11e5-95e2-d4c9eff07b77".into()),
