@@ -293,10 +293,15 @@ impl TrustService {
         report.taken.extend(&dir.taken);
 
         let mut satisfied: HashSet<CaId> = dir.taken.iter().copied().collect();
+        let mut failed: HashSet<CaId> = dir.failures.iter().filter_map(|f| f.ca).collect();
+        // A failure no CA can be named for may have been any due CA's.
+        let mut unattributed = dir.failures.iter().any(|f| f.ca.is_none());
+        let mut tried: HashSet<CaId> = HashSet::new();
         for (ca, url) in self.targets(&due, &satisfied) {
             if ca.is_some_and(|c| satisfied.contains(&c)) {
                 continue;
             }
+            tried.extend(ca);
             let outcome = match self.fetch(&url).await {
                 Ok(bytes) => {
                     let live = self.live.clone();
@@ -320,11 +325,15 @@ impl TrustService {
                         }
                         Ok(Err(e)) => {
                             // Counted against its CA by offer_crl itself.
+                            failed.extend(ca);
+                            unattributed |= ca.is_none();
                             self.counters.fetches_failed.fetch_add(1, Ordering::Relaxed);
                             tracing::warn!(%url, error = %e, "CRL refresh: the fetched CRL was not taken; the CRL in force stays");
                             Err(e.to_string())
                         }
                         Err(e) => {
+                            failed.extend(ca);
+                            unattributed |= ca.is_none();
                             self.counters.fetches_failed.fetch_add(1, Ordering::Relaxed);
                             self.live.record_failure(ca, &url, &e);
                             Err(e.to_string())
@@ -332,6 +341,8 @@ impl TrustService {
                     }
                 }
                 Err(e) => {
+                    failed.extend(ca);
+                    unattributed |= ca.is_none();
                     self.counters.fetches_failed.fetch_add(1, Ordering::Relaxed);
                     self.live.record_failure(ca, &url, &e);
                     tracing::warn!(%url, error = %e, "CRL refresh: fetch failed; the CRL in force stays");
@@ -339,6 +350,15 @@ impl TrustService {
                 }
             };
             report.fetched.push((url, outcome));
+        }
+        // A due CA whose look met no failure and needed no fetch (nothing to fetch, or the
+        // trust files brought its list) was looked at successfully; one with fetches succeeded
+        // only if one of them brought a list that verified (recorded by offer_crl).
+        for d in &due {
+            let clean = !unattributed && !failed.contains(&d.id) && !tried.contains(&d.id);
+            if !satisfied.contains(&d.id) && clean {
+                self.live.record_success(d.id, now);
+            }
         }
         report
     }
@@ -503,7 +523,7 @@ impl Collector for TrustCollector {
             &mut encoder,
             &status,
             "trust_crl_last_refresh_timestamp_seconds",
-            "When a CRL of the CA was last found current or taken (Unix time; 0: never)",
+            "When a look for the CA's CRL last succeeded (Unix time; 0: never)",
             MetricType::Gauge,
             |c| Some(c.last_success.map_or(0.0, unix_secs)),
         )?;
@@ -658,6 +678,62 @@ mod tests {
         let c = GatewayConfig::from_toml(&text, &dir).unwrap();
         assert_eq!(c.trust.crl_grace, Duration::ZERO);
         assert_eq!(c.trust.refresh.interval, Duration::from_secs(3600));
+    }
+
+    /// A trust directory with the test RSA CA and its CRL (valid for years).
+    fn rsa_trust_dir(tag: &str) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("rsmev-trust-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let certs = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../certs-test");
+        for f in ["rsa-ca.cert.pem", "rsa-ca.crl"] {
+            std::fs::copy(certs.join(f), dir.join(f)).unwrap();
+        }
+        dir
+    }
+
+    #[tokio::test]
+    async fn a_round_records_success_only_when_nothing_failed() {
+        let dir = rsa_trust_dir("round");
+        let mut config = TrustConfig::new(&dir);
+        config.refresh.interval = Duration::from_secs(1);
+        config.refresh.min_retry = Duration::from_secs(1);
+        let quiet = TrustService::load(config.clone()).unwrap();
+        // A port nobody listens on.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap();
+        config.crl_urls = vec![parse_crl_url(&format!("http://{closed}/ca.crl")).unwrap()];
+        let failing = TrustService::load(config).unwrap();
+        let loaded = |s: &TrustService| s.live().status().cas[0].last_success.unwrap();
+        let (t_quiet, t_failing) = (loaded(&quiet), loaded(&failing));
+
+        // Nothing due yet: a round does nothing.
+        assert!(quiet.refresh_round().await.due.is_empty());
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+
+        // Due; the trust files are unchanged and there is nothing to fetch: a clean look.
+        let r = quiet.refresh_round().await;
+        assert_eq!((r.due.len(), r.taken.len(), r.fetched.len()), (1, 0, 0));
+        assert!(loaded(&quiet) > t_quiet);
+        assert_eq!(quiet.live().status().cas[0].failures, 0);
+
+        // Due; the configured URL does not answer: counted, and no success recorded.
+        let r = failing.refresh_round().await;
+        assert_eq!((r.due.len(), r.fetched.len()), (1, 1));
+        assert!(r.fetched[0].1.is_err());
+        let status = failing.live().status();
+        assert_eq!(status.cas[0].last_success, Some(t_failing));
+        assert_eq!(status.unattributed_failures, 1);
+        assert!(
+            status
+                .last_unattributed_error
+                .as_deref()
+                .unwrap()
+                .contains(&closed.to_string())
+        );
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[tokio::test]

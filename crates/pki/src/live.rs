@@ -181,8 +181,9 @@ pub struct CaStatus {
     pub crl_entries: usize,
     /// When the CRL in force was taken (loaded or refreshed).
     pub crl_taken_at: Option<SystemTime>,
-    /// When a look for this CA's CRL last succeeded (a list found that verified and was taken
-    /// or was the one in force).
+    /// When a look for this CA's CRL last succeeded: a list found that verified and was taken
+    /// or was the one in force, or a look the caller reported complete
+    /// ([`LiveTrust::record_success`]).
     pub last_success: Option<SystemTime>,
     /// Failed looks since start (a fetch that failed, a list that did not verify or was older).
     pub failures: u64,
@@ -668,6 +669,12 @@ impl LiveTrust {
     /// returned too much), against `ca` when known.
     pub fn record_failure(&self, ca: Option<CaId>, source: &str, error: &dyn fmt::Display) {
         self.lock().fail(ca, source, error);
+    }
+
+    /// Records a look for `ca`'s CRL that completed without failure though it found nothing
+    /// newer (the caller's sources all answered, or it has none beyond the trust files).
+    pub fn record_success(&self, ca: CaId, now: SystemTime) {
+        self.lock().succeed(ca, now, false);
     }
 
     /// Remembers the CRL distribution points `cert` names, as places its issuer publishes
