@@ -45,7 +45,7 @@ pub async fn admin_route(state: &Arc<State>, req: Request<Incoming>) -> Response
                 Ok(Err(e)) => text(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "text/plain",
-                    format!("refused, previous registry kept: {e}\n"),
+                    format!("refused, previous registry and trust store kept: {e}\n"),
                 ),
                 Err(e) => text(
                     StatusCode::INTERNAL_SERVER_ERROR,
@@ -66,7 +66,8 @@ fn not_ready(state: &State) -> Option<String> {
             j.dir().display()
         ));
     }
-    None
+    // Certificates of a CA whose CRL is stale past the grace are being refused.
+    state.trust.not_ready(std::time::SystemTime::now())
 }
 
 /// Participants' `/healthz` and `/readyz`: a status and one word.

@@ -191,6 +191,64 @@ struct TrustSection {
     anchors: String,
     #[serde(default)]
     allow_legacy: bool,
+    /// Keys of the live trust store and its CRL refresh (`trust.rs`); defaults there.
+    intermediates: Option<String>,
+    crl_grace_secs: Option<u64>,
+    crl_refresh_interval_secs: Option<u64>,
+    crl_refresh_validity_percent: Option<u32>,
+    crl_refresh_min_retry_secs: Option<u64>,
+    #[serde(default)]
+    crl_urls: Vec<String>,
+    #[serde(default)]
+    crl_fetch_distribution_points: bool,
+    crl_fetch_timeout_secs: Option<u64>,
+    crl_fetch_max_bytes: Option<u64>,
+}
+
+impl TrustSection {
+    fn into_config(self, base: &Path) -> Result<crate::trust::TrustConfig, String> {
+        let mut c = crate::trust::TrustConfig::new(base.join(&self.anchors));
+        c.intermediates = self.intermediates.map(|p| base.join(p));
+        let secs = |key: &str, v: Option<u64>, default: Duration| match v {
+            Some(0) => Err(format!("trust.{key} must be positive")),
+            Some(n) => Ok(Duration::from_secs(n)),
+            None => Ok(default),
+        };
+        c.crl_grace = self.crl_grace_secs.map_or(c.crl_grace, Duration::from_secs);
+        c.refresh.interval = secs(
+            "crl_refresh_interval_secs",
+            self.crl_refresh_interval_secs,
+            c.refresh.interval,
+        )?;
+        c.refresh.min_retry = secs(
+            "crl_refresh_min_retry_secs",
+            self.crl_refresh_min_retry_secs,
+            c.refresh.min_retry,
+        )?;
+        if let Some(p) = self.crl_refresh_validity_percent {
+            if !(1..=100).contains(&p) {
+                return Err("trust.crl_refresh_validity_percent must be 1 to 100".into());
+            }
+            c.refresh.validity_percent = p;
+        }
+        c.crl_urls = self
+            .crl_urls
+            .iter()
+            .map(|u| crate::trust::parse_crl_url(u))
+            .collect::<Result<_, _>>()?;
+        c.fetch_distribution_points = self.crl_fetch_distribution_points;
+        c.fetch_timeout = secs(
+            "crl_fetch_timeout_secs",
+            self.crl_fetch_timeout_secs,
+            c.fetch_timeout,
+        )?;
+        match self.crl_fetch_max_bytes {
+            Some(0) => return Err("trust.crl_fetch_max_bytes must be positive".into()),
+            Some(n) => c.fetch_max_bytes = n,
+            None => {}
+        }
+        Ok(c)
+    }
 }
 
 /// What verifying one message may cost (the signature policy's limits).
@@ -470,7 +528,8 @@ pub struct GatewayConfig {
     pub admin_listen: Option<SocketAddr>,
     /// What the WSDL advertises; `None`: the listener's own scheme and address.
     pub public_url: Option<String>,
-    pub trust_anchors: PathBuf,
+    /// `[trust]`: anchors, CRLs and their refresh.
+    pub trust: crate::trust::TrustConfig,
     pub allow_legacy: bool,
     pub signature: SignatureLimits,
     pub registry_file: PathBuf,
@@ -669,8 +728,8 @@ impl GatewayConfig {
             listen: addr("server.listen", &f.server.listen)?,
             admin_listen,
             public_url: f.server.public_url,
-            trust_anchors: base.join(f.trust.anchors),
             allow_legacy: f.trust.allow_legacy,
+            trust: f.trust.into_config(base)?,
             signature: SignatureLimits {
                 max_signatures: f.signature.max_signatures,
                 max_references: f.signature.max_references,

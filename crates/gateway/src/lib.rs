@@ -12,6 +12,7 @@
 pub mod admin;
 pub mod body;
 pub mod breaker;
+pub mod client_verifier;
 pub mod config;
 pub mod cpu;
 pub mod demo;
@@ -28,10 +29,11 @@ mod state;
 pub mod telemetry;
 pub mod time;
 pub mod tls;
+pub mod trust;
 
 pub use config::GatewayConfig;
 pub use server::{Running, start};
-pub use state::State;
+pub use state::{ReloadError, State};
 
 use std::net::SocketAddr;
 

@@ -76,6 +76,7 @@ pub async fn start(state: Arc<State>) -> Result<Running, StartError> {
             ))
         });
         let summaries = tokio::spawn(summaries(state.clone(), stopped.clone()));
+        let refresh = state.trust.spawn_refresh(stopped.clone());
         accept_loop(listener, state.clone(), stopped, Listener::Main).await;
         // Connections finish their exchanges; past the grace period they are cut. Every open
         // connection holds a permit: all of them back means all connections are done.
@@ -85,6 +86,7 @@ pub async fn start(state: Arc<State>) -> Result<Running, StartError> {
             t.abort();
         }
         summaries.abort();
+        refresh.abort();
         // What the finished exchanges recorded is on disk before `shutdown` returns.
         let last = state.clone();
         let _ = tokio::task::spawn_blocking(move || last.sync_journal()).await;

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::rt::TokioExecutor;
-use rsmev_pki::{CertCache, TrustStore};
+use rsmev_pki::CertCache;
 use rsmev_registry::Registry;
 use rsmev_signature::{Profile, Trust, Verifier};
 use tokio::sync::Semaphore;
@@ -23,6 +23,7 @@ use crate::pipeline::Verifiers;
 use crate::relay::{HttpClient, Shares};
 use crate::replay::Seen;
 use crate::telemetry::Telemetry;
+use crate::trust::TrustService;
 use crate::{StartError, breaker, journal, tls};
 
 pub struct State {
@@ -40,16 +41,17 @@ pub struct State {
     pub(crate) client: HttpClient,
     pub(crate) acceptor: Option<tokio_rustls::TlsAcceptor>,
     pub(crate) breakers: breaker::Breakers,
+    pub(crate) trust: Arc<TrustService>,
     pub(crate) node: Option<NodeSigner>,
     pub(crate) seen: Option<Seen>,
 }
 
 impl State {
     pub fn new(config: GatewayConfig) -> Result<Arc<State>, StartError> {
-        let store = Arc::new(TrustStore::load(&config.trust_anchors)?);
+        let trust = Arc::new(TrustService::load(config.trust.clone())?);
         let cache = Arc::new(CertCache::new(16_384));
         let verifier = |p| {
-            Verifier::new(p, Trust::Store(store.clone()))
+            Verifier::new(p, Trust::Live(trust.live().clone()))
                 .allow_legacy(config.allow_legacy)
                 .cache(cache.clone())
         };
@@ -68,7 +70,9 @@ impl State {
             )?,
             None => Registry::load(config.registry_file.clone())?,
         };
-        let metrics = Metrics::new();
+        trust.note_registry(&registry.snapshot());
+        let mut metrics = Metrics::new();
+        trust.register_metrics(&mut metrics.registry);
         metrics
             .registry_generation
             .set(registry.snapshot().generation() as i64);
@@ -92,7 +96,10 @@ impl State {
             .pool_idle_timeout(Duration::from_secs(60))
             .build(connector);
         let acceptor = match &config.tls {
-            Some(t) => Some(tokio_rustls::TlsAcceptor::from(tls::server(t)?)),
+            Some(t) => Some(tokio_rustls::TlsAcceptor::from(tls::server_with(
+                t,
+                Some(trust.live()),
+            )?)),
             None => None,
         };
         let window = config
@@ -145,6 +152,7 @@ impl State {
             client,
             acceptor,
             breakers: breaker::Breakers::new(config.breaker.threshold, config.breaker.cooldown),
+            trust,
             node,
             config,
         }))
@@ -166,13 +174,35 @@ impl State {
         }
     }
 
-    /// Re-reads the registry file: applied whole, or refused whole with the old one kept.
-    /// Blocks (file IO, certificate parsing): call it off the async workers.
-    pub fn reload(&self) -> Result<u64, rsmev_registry::ConfigError> {
-        let result = self.registry.reload();
+    /// The trust store in force, its refresh and status.
+    pub fn trust(&self) -> &TrustService {
+        &self.trust
+    }
+
+    /// Re-reads the trust store (anchors and CRLs) and the registry file: both are read and
+    /// checked, then both applied — or, when either has a fault, neither, and the ones in force
+    /// stay. Blocks (file IO, certificate parsing): call it off the async workers.
+    pub fn reload(&self) -> Result<u64, ReloadError> {
         let m = &self.telemetry.metrics;
+        let refused = || {
+            m.reloads
+                .get_or_create(&ReloadLabels {
+                    result: ReloadResult::Refused,
+                })
+                .inc();
+        };
+        let prepared = match self.trust.prepare_reload() {
+            Ok(p) => p,
+            Err(e) => {
+                refused();
+                return Err(ReloadError::Trust(e));
+            }
+        };
+        let result = self.registry.reload();
         match result {
             Ok(generation) => {
+                self.trust.commit(prepared);
+                self.trust.note_registry(&self.registry.snapshot());
                 m.reloads
                     .get_or_create(&ReloadLabels {
                         result: ReloadResult::Applied,
@@ -183,14 +213,20 @@ impl State {
                 Ok(generation)
             }
             Err(e) => {
-                m.reloads
-                    .get_or_create(&ReloadLabels {
-                        result: ReloadResult::Refused,
-                    })
-                    .inc();
-                tracing::error!(error = %e, "registry reload refused; the previous registry stays in force");
-                Err(e)
+                self.trust.abandon(prepared);
+                refused();
+                tracing::error!(error = %e, "registry reload refused; the previous registry and trust store stay in force");
+                Err(ReloadError::Registry(e))
             }
         }
     }
+}
+
+/// Why a reload was refused; what was in force stays.
+#[derive(Debug, thiserror::Error)]
+pub enum ReloadError {
+    #[error("trust store: {0}")]
+    Trust(rsmev_pki::PkiError),
+    #[error("registry: {0}")]
+    Registry(rsmev_registry::ConfigError),
 }

@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use rsmev_pki::LiveTrust;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::server::WebPkiClientVerifier;
 use rustls::{ClientConfig, RootCertStore, ServerConfig};
 
 use crate::config::{ServerTls, UpstreamTls};
@@ -53,21 +53,39 @@ fn roots(path: &Path) -> Result<Arc<RootCertStore>, TlsError> {
     Ok(Arc::new(store))
 }
 
-/// The listener's configuration; ALPN offers HTTP/2 and HTTP/1.1.
+/// A listener's configuration without client certificates (`client_ca` must be unset);
+/// ALPN offers HTTP/2 and HTTP/1.1.
 pub fn server(c: &ServerTls) -> Result<Arc<ServerConfig>, TlsError> {
+    server_with(c, None)
+}
+
+/// The listener's configuration. With `client_ca`, client certificates are checked against
+/// `trust` — the live trust store signatures are checked against, CRLs included — by
+/// [`crate::client_verifier::TrustClientVerifier`].
+pub fn server_with(
+    c: &ServerTls,
+    trust: Option<&LiveTrust>,
+) -> Result<Arc<ServerConfig>, TlsError> {
     let builder = ServerConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| err(&c.cert, e))?;
-    let builder = match &c.client_ca {
-        None => builder.with_no_client_auth(),
-        Some(ca) => {
-            let verifier = WebPkiClientVerifier::builder_with_provider(roots(ca)?, provider());
-            let verifier = if c.require_client_cert {
-                verifier.build()
-            } else {
-                verifier.allow_unauthenticated().build()
-            };
-            builder.with_client_cert_verifier(verifier.map_err(|e| err(ca, e))?)
+    let builder = match (&c.client_ca, trust) {
+        (None, _) => builder.with_no_client_auth(),
+        (Some(ca), None) => {
+            return Err(err(
+                ca,
+                "client certificates are checked against the trust store, and none was given",
+            ));
+        }
+        (Some(ca), Some(trust)) => {
+            let verifier = crate::client_verifier::TrustClientVerifier::new(
+                trust.clone(),
+                ca,
+                c.require_client_cert,
+                provider(),
+            )
+            .map_err(|e| err(ca, e))?;
+            builder.with_client_cert_verifier(Arc::new(verifier))
         }
     };
     let mut config = builder

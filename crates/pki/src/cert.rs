@@ -30,7 +30,8 @@ pub const MAX_CERTIFICATE_BYTES: usize = 64 * 1024;
 /// | 2.5.29.37 | extKeyUsage | recorded; no SMEV purpose OID is defined, so not enforced |
 /// | 2.5.29.32 | certificatePolicies | recorded, not enforced (no policy mapping in SMEV) |
 /// | 2.5.29.17 / 2.5.29.18 | subject/issuerAltName | informational |
-/// | 2.5.29.31 / 2.5.29.46 | cRLDistributionPoints / freshestCRL | informational; CRLs are configured |
+/// | 2.5.29.31 | cRLDistributionPoints | its URIs are recorded ([`Certificate::crl_distribution_points`]) for a fetcher outside this crate |
+/// | 2.5.29.46 | freshestCRL | informational (delta CRLs are not used) |
 /// | 1.3.6.1.5.5.7.1.1 | authorityInfoAccess | informational; nothing is fetched |
 /// | 2.5.29.16 | privateKeyUsagePeriod | informational |
 /// | 1.2.643.100.111 / 1.2.643.100.112 | subjectSignTool / issuerSignTool (63-FZ) | informational |
@@ -56,6 +57,17 @@ const OID_BASIC_CONSTRAINTS: &str = "2.5.29.19";
 const OID_SKI: &str = "2.5.29.14";
 const OID_AKI: &str = "2.5.29.35";
 const OID_EXT_KEY_USAGE: &str = "2.5.29.37";
+const OID_CRL_DP: &str = "2.5.29.31";
+
+/// id-kp-clientAuth (RFC 5280 §4.2.1.12).
+pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+/// anyExtendedKeyUsage: the certificate may serve any purpose.
+pub const EKU_ANY: &str = "2.5.29.37.0";
+
+/// Distribution-point URIs kept per certificate, and their longest accepted length: a
+/// certificate is attacker-supplied, and the URIs are only hints for a fetcher.
+const MAX_CRL_URIS: usize = 8;
+const MAX_CRL_URI_BYTES: usize = 1024;
 
 /// The keyUsage bits (RFC 5280 §4.2.1.3); bit 0 is digitalSignature.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -132,6 +144,8 @@ pub struct Certificate {
     version: u8,
     serial: Box<[u8]>,
     serial_key: Box<[u8]>,
+    /// The subject Name's DER, as a range of `der`.
+    subject_der: Range<usize>,
     subject: String,
     issuer: String,
     subject_key: Box<[u8]>,
@@ -144,6 +158,7 @@ pub struct Certificate {
     ski: Option<Box<[u8]>>,
     aki: Option<Box<[u8]>>,
     ext_key_usage: Option<Vec<String>>,
+    crl_uris: Vec<String>,
     unknown_critical: Vec<String>,
     fingerprint: [u8; 32],
 }
@@ -188,6 +203,7 @@ impl Certificate {
             signature_alg,
             version,
             serial_key: integer_key(serial).into(),
+            subject_der: tbs_range.start + raw.subject.start..tbs_range.start + raw.subject.end,
             serial: serial.into(),
             subject: name::display(tbs.subject()),
             issuer: name::display(tbs.issuer()),
@@ -201,6 +217,7 @@ impl Certificate {
             ski: None,
             aki: None,
             ext_key_usage: None,
+            crl_uris: Vec::new(),
             unknown_critical: Vec::new(),
             fingerprint: Sha256::digest(der).into(),
             der: der.into(),
@@ -278,6 +295,10 @@ impl Certificate {
     pub fn issuer(&self) -> &str {
         &self.issuer
     }
+    /// The subject Name exactly as encoded (what TLS sends as a CA hint).
+    pub fn subject_der(&self) -> &[u8] {
+        &self.der[self.subject_der.clone()]
+    }
     /// The serial number in upper-case hex as OpenSSL prints it (`-` for a negative one).
     pub fn serial_hex(&self) -> String {
         integer_hex(&self.serial)
@@ -317,6 +338,12 @@ impl Certificate {
     /// extKeyUsage purpose OIDs, if the extension is present.
     pub fn ext_key_usage(&self) -> Option<&[String]> {
         self.ext_key_usage.as_deref()
+    }
+    /// The URIs of the cRLDistributionPoints extension's full-name distribution points that
+    /// cover every reason and name no separate CRL issuer (at most 8, in order; empty without
+    /// the extension). Where this certificate's issuer publishes its CRL.
+    pub fn crl_distribution_points(&self) -> &[String] {
+        &self.crl_uris
     }
     /// Critical extensions outside [`UNDERSTOOD_EXTENSIONS`]; validation refuses the
     /// certificate if this is not empty.
@@ -370,6 +397,7 @@ impl Certificate {
                 }
                 self.ext_key_usage = Some(oids);
             }
+            OID_CRL_DP => self.crl_uris = parse_crl_distribution_points(value)?,
             _ => {}
         }
         Ok(())
@@ -421,6 +449,8 @@ pub(crate) fn decode_base64(text: &str) -> Result<Vec<u8>, PkiError> {
 /// The raw pieces of `tbsCertificate` whose exact bytes matter.
 struct RawTbs<'a> {
     serial: &'a [u8],
+    /// The subject Name's range within the tbs bytes.
+    subject: Range<usize>,
     spki: &'a [u8],
 }
 
@@ -438,16 +468,19 @@ impl<'a> RawTbs<'a> {
         }
         let serial = &tbs[t.content..t.end];
         pos = t.end;
-        // signature, issuer, validity, subject
-        for _ in 0..4 {
+        // signature, issuer, validity
+        for _ in 0..3 {
             pos = read_tlv(tbs, pos)?.end;
         }
+        let subject = read_tlv(tbs, pos)?;
+        pos = subject.end;
         let spki = read_tlv(tbs, pos)?;
         if spki.tag != 0x30 {
             return Err("subjectPublicKeyInfo expected".into());
         }
         Ok(RawTbs {
             serial,
+            subject: subject.start..subject.end,
             spki: &tbs[spki.start..spki.end],
         })
     }
@@ -527,6 +560,59 @@ fn parse_basic_constraints(value: &[u8]) -> Result<BasicConstraints, String> {
     Ok(out)
 }
 
+/// `CRLDistributionPoints ::= SEQUENCE OF DistributionPoint` (RFC 5280 §4.2.1.13). Only
+/// distribution points that list the full name of a CRL covering every reason, issued by the
+/// certificate's own issuer, are useful to a fetcher: a `reasons` subset or a `cRLIssuer`
+/// (an indirect CRL, which validation refuses anyway) is skipped, and so is a name relative
+/// to the issuer.
+fn parse_crl_distribution_points(value: &[u8]) -> Result<Vec<String>, String> {
+    let seq = expect(value, 0, 0x30, "SEQUENCE")?;
+    whole(value, &seq)?;
+    let mut uris = Vec::new();
+    let mut pos = seq.content;
+    while pos < seq.end {
+        let dp = expect(value, pos, 0x30, "DistributionPoint")?;
+        pos = dp.end;
+        let mut name = None;
+        let mut partial = false;
+        let mut p = dp.content;
+        while p < dp.end {
+            let t = read_tlv(value, p)?;
+            match t.tag {
+                0xa0 => name = Some(t),
+                0x81 | 0xa2 => partial = true,
+                tag => return Err(format!("DistributionPoint: unexpected tag {tag:#04x}")),
+            }
+            p = t.end;
+        }
+        let Some(name) = name.filter(|_| !partial) else {
+            continue;
+        };
+        let full = read_tlv(value, name.content)?;
+        if full.tag != 0xa0 {
+            // nameRelativeToCRLIssuer
+            continue;
+        }
+        let mut g = full.content;
+        while g < full.end {
+            let gn = read_tlv(value, g)?;
+            g = gn.end;
+            // uniformResourceIdentifier [6] IA5String
+            if gn.tag != 0x86 {
+                continue;
+            }
+            let raw = &value[gn.content..gn.end];
+            if raw.len() > MAX_CRL_URI_BYTES || !raw.iter().all(|b| b.is_ascii_graphic()) {
+                continue;
+            }
+            if uris.len() < MAX_CRL_URIS {
+                uris.push(String::from_utf8_lossy(raw).into_owned());
+            }
+        }
+    }
+    Ok(uris)
+}
+
 fn parse_aki(value: &[u8]) -> Result<Option<Vec<u8>>, String> {
     let seq = expect(value, 0, 0x30, "SEQUENCE")?;
     whole(value, &seq)?;
@@ -597,6 +683,59 @@ mod tests {
             Some(vec![1, 2])
         );
         assert_eq!(parse_aki(&[0x30, 0x00]).unwrap(), None);
+    }
+
+    #[test]
+    fn crl_distribution_points() {
+        // The RFC 5280 structure spelled out by hand (a certificate OpenSSL made with the
+        // extension is read in tests/live.rs): one point with two URIs, one limited to some
+        // reasons, one more.
+        let uri = |s: &str| {
+            let mut v = vec![0x86, s.len() as u8];
+            v.extend_from_slice(s.as_bytes());
+            v
+        };
+        let tlv = |tag: u8, content: Vec<u8>| {
+            let mut v = vec![tag, content.len() as u8];
+            v.extend(content);
+            v
+        };
+        let dp = |names: Vec<Vec<u8>>, extra: Vec<u8>| {
+            let mut inner = tlv(0xa0, tlv(0xa0, names.concat()));
+            inner.extend(extra);
+            tlv(0x30, inner)
+        };
+        let value = tlv(
+            0x30,
+            [
+                dp(
+                    vec![
+                        uri("http://a.example/ca.crl"),
+                        uri("ldap://b.example/cn=ca"),
+                    ],
+                    vec![],
+                ),
+                // reasons: a partial list, skipped
+                dp(
+                    vec![uri("http://skip.example/r.crl")],
+                    vec![0x81, 0x02, 0x05, 0x60],
+                ),
+                dp(vec![uri("http://c.example/x.crl")], vec![]),
+            ]
+            .concat(),
+        );
+        assert_eq!(
+            parse_crl_distribution_points(&value).unwrap(),
+            vec![
+                "http://a.example/ca.crl",
+                "ldap://b.example/cn=ca",
+                "http://c.example/x.crl"
+            ]
+        );
+        // A URI with a space or a control character is not a usable hint.
+        let bad = tlv(0x30, dp(vec![uri("http://a b/")], vec![]));
+        assert!(parse_crl_distribution_points(&bad).unwrap().is_empty());
+        assert!(parse_crl_distribution_points(&[0x30, 0x02, 0x05, 0x00]).is_err());
     }
 
     #[test]

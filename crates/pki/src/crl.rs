@@ -59,6 +59,9 @@ pub struct Crl {
     next_update: Option<SystemTime>,
     aki: Option<Box<[u8]>>,
     crl_number: Option<String>,
+    /// The cRLNumber's magnitude (no leading zeros), for ordering; `None` when absent or
+    /// negative.
+    crl_number_key: Option<Box<[u8]>>,
     revoked: HashMap<Box<[u8]>, Revocation>,
     unknown_critical: Vec<String>,
     verified_by: OnceLock<[u8; 32]>,
@@ -73,6 +76,15 @@ impl Crl {
             )));
         }
         Crl::parse(der).map_err(|e| PkiError::malformed(format!("CRL: {e}")))
+    }
+
+    /// A CRL as published: DER, or PEM (the first `X509 CRL` block), told apart by content.
+    pub fn from_bytes(data: &[u8]) -> Result<Crl, PkiError> {
+        if pem::is_pem(data) {
+            Crl::from_pem(data)
+        } else {
+            Crl::from_der(data)
+        }
     }
 
     /// Parses the first `X509 CRL` block of a PEM text.
@@ -129,6 +141,7 @@ impl Crl {
         let mut unknown_critical = Vec::new();
         let mut aki = None;
         let mut crl_number = None;
+        let mut crl_number_key = None;
         // The optional fields must come in order, each at most once.
         let mut stage = 0;
         while pos < t.end {
@@ -160,7 +173,18 @@ impl Crl {
                             }
                             "2.5.29.20" => {
                                 let n = read_tlv(value, 0)?;
-                                crl_number = Some(integer_hex(&value[n.content..n.end]));
+                                if n.tag != 0x02 || n.content == n.end {
+                                    return Err("cRLNumber is not an INTEGER".into());
+                                }
+                                let content = &value[n.content..n.end];
+                                crl_number = Some(integer_hex(content));
+                                if content[0] & 0x80 == 0 {
+                                    let first = content
+                                        .iter()
+                                        .position(|b| *b != 0)
+                                        .unwrap_or(content.len());
+                                    crl_number_key = Some(Box::<[u8]>::from(&content[first..]));
+                                }
                             }
                             _ => {}
                         }
@@ -190,6 +214,7 @@ impl Crl {
             next_update,
             aki: aki.map(Into::into),
             crl_number,
+            crl_number_key,
             revoked,
             unknown_critical,
             verified_by: OnceLock::new(),
@@ -217,6 +242,20 @@ impl Crl {
     pub fn authority_key_id(&self) -> Option<&[u8]> {
         self.aki.as_deref()
     }
+
+    /// True if this list supersedes `other` (a list of the same issuer): when both carry a
+    /// cRLNumber, a higher number issued no earlier; otherwise a later thisUpdate. RFC 5280
+    /// §5.2.3 makes the number grow with every list, so an equal number — or a number that
+    /// goes down while the date goes up — is a replay or a CA fault, never an update.
+    pub fn is_newer_than(&self, other: &Crl) -> bool {
+        match (&self.crl_number_key, &other.crl_number_key) {
+            (Some(a), Some(b)) => {
+                let ord = a.len().cmp(&b.len()).then_with(|| a.cmp(b));
+                ord.is_gt() && self.this_update >= other.this_update
+            }
+            _ => self.this_update > other.this_update,
+        }
+    }
     pub fn signature_oid(&self) -> &str {
         &self.signature_oid
     }
@@ -238,6 +277,12 @@ impl Crl {
 
     pub(crate) fn issuer_match_key(&self) -> &[u8] {
         &self.issuer_key
+    }
+
+    /// Same issuer name and key identifier as `other` (both absent counts as the same): the
+    /// two lists speak for the same CA key, so the newer replaces the older.
+    pub(crate) fn same_issuer(&self, other: &Crl) -> bool {
+        self.issuer_key == other.issuer_key && self.aki == other.aki
     }
 
     /// True if this CRL names `issuer` as its issuer (name, and key identifier when both sides

@@ -80,7 +80,9 @@ pub enum PkiError {
     #[error("certificate {subject} carries the unknown critical extension {oid}")]
     UnknownCriticalExtension { subject: String, oid: String },
 
-    /// The issuer's CRL is past its nextUpdate and policy treats that as an error.
+    /// The issuer's CRL is past its nextUpdate (and the store's grace) and policy treats that
+    /// as an error: the certificate's revocation status is unknown, which is the node's
+    /// failure to keep its CRLs current, not the signer's.
     #[error("the CRL of {issuer} is stale: next update was due {}", format_time(*.next_update))]
     CrlStale {
         issuer: String,
@@ -99,13 +101,32 @@ pub enum PkiError {
     /// A trust-store file or directory could not be read or holds nothing usable.
     #[error("trust store {}: {reason}", .path.display())]
     Load { path: PathBuf, reason: String },
+
+    /// A CRL offered to a live trust store is not newer than the one in force for its CA
+    /// (an older list, or the same one again under another encoding).
+    #[error(
+        "the CRL of {issuer} issued {} is not newer than the one in force (issued {})",
+        format_time(*.offered),
+        format_time(*.in_force)
+    )]
+    CrlNotNewer {
+        issuer: String,
+        offered: SystemTime,
+        in_force: SystemTime,
+    },
+
+    /// A CRL names an issuer that is no CA certificate of the trust store.
+    #[error("no CA certificate of the trust store issued the CRL of {issuer}")]
+    CrlIssuerUnknown { issuer: String },
 }
 
 impl PkiError {
     /// The SMEV fault this refusal is reported under.
     ///
-    /// CRL problems (stale, invalid, missing) map to `CertificateUntrusted`: the revocation
-    /// status is unknown, so trust cannot be established; saying "revoked" would be false.
+    /// CRL problems met while validating (stale, invalid, missing) map to `RevocationUnknown`:
+    /// the node could not learn the revocation status, which is its own failure to keep CRLs
+    /// current, not the signer's (saying "revoked" or "untrusted" would be false). Failures
+    /// reading the node's own trust files, or refreshing its CRLs, are `Internal`.
     pub const fn fault_code(&self) -> FaultCode {
         match self {
             PkiError::Malformed { .. } => FaultCode::CertificateInvalid,
@@ -121,10 +142,12 @@ impl PkiError {
             PkiError::PathTooLong { .. } => FaultCode::CertificateUntrusted,
             PkiError::UsageInvalid { .. } => FaultCode::CertificateUsageInvalid,
             PkiError::UnknownCriticalExtension { .. } => FaultCode::CertificateInvalid,
-            PkiError::CrlStale { .. } => FaultCode::CertificateUntrusted,
-            PkiError::CrlInvalid { .. } => FaultCode::CertificateUntrusted,
-            PkiError::CrlMissing { .. } => FaultCode::CertificateUntrusted,
-            PkiError::Load { .. } => FaultCode::CertificateUntrusted,
+            PkiError::CrlStale { .. } => FaultCode::RevocationUnknown,
+            PkiError::CrlInvalid { .. } => FaultCode::RevocationUnknown,
+            PkiError::CrlMissing { .. } => FaultCode::RevocationUnknown,
+            PkiError::Load { .. } => FaultCode::Internal,
+            PkiError::CrlNotNewer { .. } => FaultCode::Internal,
+            PkiError::CrlIssuerUnknown { .. } => FaultCode::Internal,
         }
     }
 
@@ -205,13 +228,20 @@ mod tests {
                 path: PathBuf::new(),
                 reason: s(),
             },
+            PkiError::CrlNotNewer {
+                issuer: s(),
+                offered: t,
+                in_force: t,
+            },
+            PkiError::CrlIssuerUnknown { issuer: s() },
         ];
         for e in &all {
             let code = e.fault_code();
             assert!(
                 code.as_str().starts_with("RSMEV-CERT-")
                     || code == FaultCode::UnsupportedAlgorithm
-                    || code == FaultCode::LegacyAlgorithmRefused,
+                    || code == FaultCode::LegacyAlgorithmRefused
+                    || code == FaultCode::Internal,
                 "{e}: {code}"
             );
             assert!(!e.to_string().is_empty());
@@ -220,6 +250,14 @@ mod tests {
         assert_eq!(all[6].fault_code(), FaultCode::CertificateRevoked);
         assert_eq!(all[7].fault_code(), FaultCode::CertificateUntrusted);
         assert_eq!(all[11].fault_code(), FaultCode::CertificateUsageInvalid);
+        // The node's CRLs, not the signer, are at fault: SMEV-500, not a certificate refusal.
+        for stale_invalid_missing in &all[13..16] {
+            assert_eq!(
+                stale_invalid_missing.fault_code(),
+                FaultCode::RevocationUnknown
+            );
+        }
+        assert_eq!(all[16].fault_code(), FaultCode::Internal);
         assert!(all[4].to_string().contains("1970-01-01 00:00:00 UTC"));
     }
 }

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use crate::cert::Certificate;
 use crate::crl::Crl;
@@ -65,6 +66,7 @@ pub struct TrustStore {
     /// Issuer match key → CRLs of that issuer.
     crls: HashMap<Box<[u8]>, Vec<Arc<Crl>>>,
     crl_count: usize,
+    crl_grace: Duration,
     generation: u64,
 }
 
@@ -85,6 +87,23 @@ impl TrustStore {
             by_subject: HashMap::new(),
             crls: HashMap::new(),
             crl_count: 0,
+            crl_grace: Duration::ZERO,
+            generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
+        }
+    }
+
+    /// A copy of this store's contents under a new generation, to be modified and swapped in
+    /// while readers keep the original.
+    pub(crate) fn derive(&self) -> TrustStore {
+        TrustStore {
+            anchors: self.anchors.clone(),
+            intermediates: self.intermediates.clone(),
+            anchor_fingerprints: self.anchor_fingerprints.clone(),
+            known: self.known.clone(),
+            by_subject: self.by_subject.clone(),
+            crls: self.crls.clone(),
+            crl_count: self.crl_count,
+            crl_grace: self.crl_grace,
             generation: NEXT_GENERATION.fetch_add(1, Ordering::Relaxed),
         }
     }
@@ -138,6 +157,7 @@ impl TrustStore {
         let mut certs = Vec::new();
         let mut crls = Vec::new();
         let files = read_path(path, opts, &mut certs, &mut crls)?;
+        let crls = crls.into_iter().map(|(_, c)| c);
         let summary = LoadSummary {
             files,
             certificates: certs.len(),
@@ -199,6 +219,30 @@ impl TrustStore {
         self.generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// Puts `crl` in force for its issuer: lists of the same issuer name and key identifier
+    /// are dropped. The caller has checked that it verifies and supersedes them.
+    pub(crate) fn replace_crl(&mut self, crl: Arc<Crl>) {
+        if let Some(list) = self.crls.get_mut(crl.issuer_match_key()) {
+            let before = list.len();
+            list.retain(|c| !c.same_issuer(&crl));
+            self.crl_count -= before - list.len();
+        }
+        self.add_crl(crl);
+    }
+
+    /// How long past a CRL's nextUpdate it is still consulted and the certificates it covers
+    /// accepted (with a [`crate::ValidationWarning::StaleCrl`]); past that, validation refuses
+    /// them with [`PkiError::CrlStale`] unless the options say
+    /// [`crate::StaleCrlPolicy::Warn`]. Default zero: a CRL is good until its nextUpdate.
+    pub fn crl_grace(&self) -> Duration {
+        self.crl_grace
+    }
+
+    pub fn set_crl_grace(&mut self, grace: Duration) {
+        self.crl_grace = grace;
+        self.generation = NEXT_GENERATION.fetch_add(1, Ordering::Relaxed);
+    }
+
     fn index(&mut self, cert: Arc<Certificate>, anchor: bool) {
         let list = self
             .by_subject
@@ -226,9 +270,40 @@ impl TrustStore {
     pub fn generation(&self) -> u64 {
         self.generation
     }
+    /// The CA certificates (basicConstraints cA), anchors first: the issuers whose CRLs
+    /// matter.
+    pub fn ca_certificates(&self) -> impl Iterator<Item = &Arc<Certificate>> {
+        self.anchors
+            .iter()
+            .chain(&self.intermediates)
+            .filter(|c| c.is_ca())
+    }
+
+    /// The CRL validation consults for certificates `issuer` issued: the newest
+    /// ([`Crl::is_newer_than`]) of those naming it.
+    pub fn crl_in_force<'a>(&'a self, issuer: &'a Certificate) -> Option<&'a Arc<Crl>> {
+        self.crls_of(issuer)
+            .reduce(|best, c| if c.is_newer_than(best) { c } else { best })
+    }
+
+    /// The CA certificates of this store that may have issued `crl` (name and key
+    /// identifier match), in store order.
+    pub(crate) fn crl_issuers<'a>(
+        &'a self,
+        crl: &'a Crl,
+    ) -> impl Iterator<Item = &'a Arc<Certificate>> {
+        self.ca_certificates()
+            .filter(move |ca| crl.is_issued_by_name(ca))
+    }
+
     /// True if exactly this certificate (same DER) is an anchor.
     pub fn is_anchor(&self, cert: &Certificate) -> bool {
         self.anchor_fingerprints.contains(cert.fingerprint_sha256())
+    }
+
+    /// True if a certificate with this fingerprint is an anchor or in the intermediate pool.
+    pub(crate) fn knows(&self, fingerprint: &[u8; 32]) -> bool {
+        self.known.contains(fingerprint)
     }
 
     /// Certificates whose subject matches `cert`'s issuer, with whether each is an anchor.
@@ -262,16 +337,30 @@ fn load_error(path: &Path, reason: impl Into<String>) -> PkiError {
 }
 
 /// Reads a file or a directory (not recursively). Returns the number of files read.
-fn read_path(
+pub(crate) fn read_path(
     path: &Path,
     opts: &LoadOptions,
     certs: &mut Vec<Certificate>,
-    crls: &mut Vec<Crl>,
+    crls: &mut Vec<(PathBuf, Crl)>,
 ) -> Result<usize, PkiError> {
+    let files = list_path(path, opts)?;
+    let mut n = 0;
+    for f in &files {
+        // Entries that vanished or are directories named like files are skipped, not fatal.
+        if std::fs::metadata(f).map(|m| m.is_file()).unwrap_or(false) {
+            read_file(f, opts, certs, crls)?;
+            n += 1;
+        }
+    }
+    Ok(n)
+}
+
+/// The trust files at `path`: the file itself, or the directory's certificate and CRL files
+/// (not recursively, hidden ones skipped) in name order.
+pub(crate) fn list_path(path: &Path, opts: &LoadOptions) -> Result<Vec<PathBuf>, PkiError> {
     let meta = std::fs::metadata(path).map_err(|e| load_error(path, e.to_string()))?;
     if !meta.is_dir() {
-        read_file(path, opts, certs, crls)?;
-        return Ok(1);
+        return Ok(vec![path.to_owned()]);
     }
     let mut files: Vec<PathBuf> = Vec::new();
     for entry in std::fs::read_dir(path).map_err(|e| load_error(path, e.to_string()))? {
@@ -301,22 +390,14 @@ fn read_path(
     }
     // Deterministic order, so errors and anchor order do not depend on the file system.
     files.sort();
-    let mut n = 0;
-    for f in &files {
-        // Entries that vanished or are directories named like files are skipped, not fatal.
-        if std::fs::metadata(f).map(|m| m.is_file()).unwrap_or(false) {
-            read_file(f, opts, certs, crls)?;
-            n += 1;
-        }
-    }
-    Ok(n)
+    Ok(files)
 }
 
-fn read_file(
+pub(crate) fn read_file(
     path: &Path,
     opts: &LoadOptions,
     certs: &mut Vec<Certificate>,
-    crls: &mut Vec<Crl>,
+    crls: &mut Vec<(PathBuf, Crl)>,
 ) -> Result<(), PkiError> {
     let size = std::fs::metadata(path)
         .map_err(|e| load_error(path, e.to_string()))?
@@ -346,7 +427,7 @@ fn read_file(
         for b in blocks {
             match b.label.as_str() {
                 "CERTIFICATE" => certs.push(Certificate::from_der(&b.der).map_err(wrap)?),
-                "X509 CRL" => crls.push(Crl::from_der(&b.der).map_err(wrap)?),
+                "X509 CRL" => crls.push((path.to_owned(), Crl::from_der(&b.der).map_err(wrap)?)),
                 // Keys, requests and OpenSSL's TRUSTED CERTIFICATE form are not trust input.
                 _ => {}
             }
@@ -355,7 +436,7 @@ fn read_file(
             return Err(load_error(path, "no CERTIFICATE or X509 CRL block"));
         }
     } else if is_crl_file {
-        crls.push(Crl::from_der(&data).map_err(wrap)?);
+        crls.push((path.to_owned(), Crl::from_der(&data).map_err(wrap)?));
     } else {
         certs.push(Certificate::from_der(&data).map_err(wrap)?);
     }

@@ -144,8 +144,12 @@ impl ChainReport {
 /// building exponential.
 const MAX_LINK_ATTEMPTS: usize = 64;
 
+/// Most intermediates a caller may supply beside the store's (a TLS client's chain).
+pub const MAX_EXTRA_INTERMEDIATES: usize = 8;
+
 struct Search<'a> {
     store: &'a TrustStore,
+    extra: &'a [Arc<Certificate>],
     at: SystemTime,
     opts: &'a ValidationOptions,
     attempts: usize,
@@ -180,6 +184,20 @@ impl TrustStore {
         at: SystemTime,
         opts: &ValidationOptions,
     ) -> Result<ChainReport, PkiError> {
+        self.validate_with(cert, &[], at, opts)
+    }
+
+    /// [`TrustStore::validate`] with intermediates the peer supplied (a TLS client's chain)
+    /// as path-building candidates beside the store's pool: never trusted by themselves, and
+    /// only the first [`MAX_EXTRA_INTERMEDIATES`] are looked at.
+    pub fn validate_with(
+        &self,
+        cert: &Certificate,
+        extra_intermediates: &[Arc<Certificate>],
+        at: SystemTime,
+        opts: &ValidationOptions,
+    ) -> Result<ChainReport, PkiError> {
+        let extra = &extra_intermediates[..extra_intermediates.len().min(MAX_EXTRA_INTERMEDIATES)];
         check_certificate(cert, at)?;
         check_signer_usage(cert)?;
         let mut acc = Acc {
@@ -191,6 +209,7 @@ impl TrustStore {
         };
         let mut search = Search {
             store: self,
+            extra,
             at,
             opts,
             attempts: 0,
@@ -241,10 +260,22 @@ impl Search<'_> {
     /// until an anchor. Candidates are tried in order; if all fail, the first failure is
     /// reported, since the most likely issuer comes first.
     fn extend(&mut self, child: &Certificate, acc: Acc) -> Result<Acc, PkiError> {
+        // Supplied intermediates the store already knows are taken from the store, where their
+        // anchor status is recorded.
+        let supplied = self
+            .extra
+            .iter()
+            .filter(|c| {
+                c.subject_match_key() == child.issuer_match_key()
+                    && !self.store.knows(c.fingerprint_sha256())
+            })
+            .map(|c| (c.clone(), false));
         let mut candidates: Vec<(Arc<Certificate>, bool)> = self
             .store
             .issuer_candidates(child)
             .iter()
+            .cloned()
+            .chain(supplied)
             .filter(|(c, _)| {
                 c.fingerprint_sha256() != child.fingerprint_sha256()
                     && !acc
@@ -256,7 +287,6 @@ impl Search<'_> {
                         _ => true,
                     }
             })
-            .cloned()
             .collect();
         if candidates.is_empty() {
             return Err(PkiError::Untrusted {
@@ -326,7 +356,7 @@ impl Search<'_> {
             return Ok(());
         }
         // The newest list of this issuer decides.
-        let Some(crl) = self.store.crls_of(issuer).max_by_key(|c| c.this_update()) else {
+        let Some(crl) = self.store.crl_in_force(issuer) else {
             if self.opts.require_crl {
                 return Err(PkiError::CrlMissing {
                     issuer: issuer.subject().to_owned(),
@@ -338,20 +368,25 @@ impl Search<'_> {
         acc.crl_consulted = true;
         if let Some(next) = crl.next_update() {
             if self.at > next {
-                match self.opts.stale_crl {
-                    StaleCrlPolicy::Error => {
-                        return Err(PkiError::CrlStale {
-                            issuer: issuer.subject().to_owned(),
-                            next_update: next,
-                        });
-                    }
-                    StaleCrlPolicy::Warn => {
-                        acc.warnings.push(ValidationWarning::StaleCrl {
-                            issuer: issuer.subject().to_owned(),
-                            next_update: next,
-                        });
-                        acc.from = acc.from.max(next + Duration::from_nanos(1));
-                    }
+                // Within the store's grace the stale list is still consulted; the verdict
+                // then holds only until the grace runs out.
+                let grace_end = next.checked_add(self.store.crl_grace());
+                let within_grace = grace_end.is_some_and(|end| self.at <= end);
+                if !within_grace && self.opts.stale_crl == StaleCrlPolicy::Error {
+                    return Err(PkiError::CrlStale {
+                        issuer: issuer.subject().to_owned(),
+                        next_update: next,
+                    });
+                }
+                acc.warnings.push(ValidationWarning::StaleCrl {
+                    issuer: issuer.subject().to_owned(),
+                    next_update: next,
+                });
+                acc.from = acc.from.max(next + Duration::from_nanos(1));
+                if let (true, StaleCrlPolicy::Error, Some(end)) =
+                    (within_grace, self.opts.stale_crl, grace_end)
+                {
+                    acc.until = acc.until.min(end);
                 }
             } else {
                 acc.until = acc.until.min(next);
@@ -432,6 +467,39 @@ fn check_signer_usage(cert: &Certificate) -> Result<(), PkiError> {
         }
         _ => Ok(()),
     }
+}
+
+/// A TLS client certificate's purpose (RFC 5280 §4.2.1.3, §4.2.1.12): when it has a keyUsage
+/// extension, digitalSignature (the handshake signature; nonRepudiation does not authorize
+/// it); when it has an extKeyUsage extension, id-kp-clientAuth or anyExtendedKeyUsage. A
+/// certificate without either extension is unrestricted.
+pub fn check_tls_client_usage(cert: &Certificate) -> Result<(), PkiError> {
+    let refuse = |reason: String| PkiError::UsageInvalid {
+        subject: cert.subject().to_owned(),
+        reason,
+    };
+    if let Some(ku) = cert.key_usage()
+        && !ku.digital_signature()
+    {
+        return Err(refuse(format!(
+            "keyUsage lacks digitalSignature, which TLS client authentication needs ({})",
+            match ku.names() {
+                n if n.is_empty() => "no bits".to_owned(),
+                n => n.join(", "),
+            }
+        )));
+    }
+    if let Some(eku) = cert.ext_key_usage()
+        && !eku
+            .iter()
+            .any(|o| o == crate::cert::EKU_CLIENT_AUTH || o == crate::cert::EKU_ANY)
+    {
+        return Err(refuse(format!(
+            "extKeyUsage lacks id-kp-clientAuth ({})",
+            eku.join(", ")
+        )));
+    }
+    Ok(())
 }
 
 /// `issuer` may issue certificates, and its pathLenConstraint admits the intermediates

@@ -17,7 +17,7 @@ use base64::Engine;
 use rsmev_c14n::{Algorithm, Options, SMEV_TRANSFORM, Sink, canonicalize_prepared};
 use rsmev_crypto::{AlgorithmPolicy, DigestAlg, Hasher, SignatureAlg};
 use rsmev_fault::FaultCode;
-use rsmev_pki::{CertCache, Certificate, TrustStore, ValidationOptions};
+use rsmev_pki::{CertCache, Certificate, LiveTrust, TrustStore, ValidationOptions};
 use rsmev_xml::Limits;
 
 use crate::ns::ENVELOPED;
@@ -39,6 +39,9 @@ impl Sink for HashSink {
 pub enum Trust {
     /// Path validation to these anchors, with their CRLs.
     Store(Arc<TrustStore>),
+    /// Path validation against the store in force when the message is judged (reloaded, its
+    /// CRLs refreshed while the node runs).
+    Live(LiveTrust),
     /// Cryptography against the embedded certificate only; no path, validity or CRL checks.
     /// Every report line says so.
     EmbeddedOnly,
@@ -105,6 +108,17 @@ where
 {
     fn admit(&self, signer: &SignerInfo<'_>) -> Result<(), GateRefusal> {
         self(signer)
+    }
+}
+
+impl Trust {
+    /// The store to validate against now; `None` for [`Trust::EmbeddedOnly`].
+    fn store(&self) -> Option<Arc<TrustStore>> {
+        match self {
+            Trust::Store(store) => Some(store.clone()),
+            Trust::Live(live) => Some(live.snapshot()),
+            Trust::EmbeddedOnly => None,
+        }
     }
 }
 
@@ -617,13 +631,13 @@ impl Verifier {
         cert.public_key().check_algorithm(alg)?;
         self.policy.check_key(cert.public_key())?;
 
-        match &self.trust {
-            Trust::EmbeddedOnly => report.chain = ChainStatus::NotChecked,
-            Trust::Store(store) => {
+        match self.trust.store() {
+            None => report.chain = ChainStatus::NotChecked,
+            Some(store) => {
                 let at = self.at.unwrap_or_else(SystemTime::now);
                 match self
                     .cache
-                    .validate_cached(store, &cert, at, &self.validation)
+                    .validate_cached(&store, &cert, at, &self.validation)
                 {
                     Ok(chain) => {
                         report.chain = ChainStatus::Trusted {

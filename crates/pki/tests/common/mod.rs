@@ -1,6 +1,8 @@
 //! Peer-tool helpers shared by the integration tests.
 #![allow(dead_code)]
 
+pub mod testca;
+
 use std::path::PathBuf;
 use std::process::Command;
 
