@@ -2,6 +2,8 @@
 # Installs the system packages rsmev's build and test suite need on a fresh Debian machine.
 # Peers used as test oracles: libxml2 (xmllint, python3-lxml, python3-libxml2), xmlsec1,
 # the OpenSSL GOST engine; the C harness in ../shared/anchors needs the -dev packages.
+# python3 + python3-venv: crates/gateway/tests/smev2_interop.rs makes a venv for its SMEV 2
+# peer (m3-spyne-smev, pinned in crates/gateway/tests/interop/requirements.txt) from PyPI.
 # Idempotent: does nothing when everything is already there.
 set -euo pipefail
 pkgs=(
@@ -9,6 +11,7 @@ pkgs=(
   libxml2-utils python3-lxml python3-libxml2
   libxml2-dev libxmlsec1-dev libssl-dev xmlsec1 libengine-gost-openssl
   curl
+  python3 python3-venv
 )
 missing=()
 for p in "${pkgs[@]}"; do
